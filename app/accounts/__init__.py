@@ -1,0 +1,1 @@
+"""Accounts: creation, passwords, login attempts, terms acceptance (no HTTP here)."""

@@ -1,0 +1,84 @@
+"""Password rules and hashing.
+
+The rules follow NIST SP 800-63B: length over composition, any characters
+(spaces and å, ä, ö included), and no password from a list of the most
+common ones. Hashing is argon2id through argon2-cffi.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+COMMON_LIST_SIZE = 10_000
+
+_hasher = PasswordHasher()
+
+
+class PasswordProblem(enum.StrEnum):
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    COMMON = "common"
+    SAME_AS_EMAIL = "same_as_email"
+
+
+def normalise(password: str) -> str:
+    """NFC, so the same letters typed on different keyboards hash alike."""
+    return unicodedata.normalize("NFC", password)
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, from zxcvbn's list (ranked, from real leaks)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_LIST_SIZE])
+
+
+def problems(password: str, email: str = "") -> list[PasswordProblem]:
+    """Every rule ``password`` breaks, in the order the form states them."""
+    password = normalise(password)
+    found = []
+    if len(password) < MIN_LENGTH:
+        found.append(PasswordProblem.TOO_SHORT)
+    if len(password) > MAX_LENGTH:
+        found.append(PasswordProblem.TOO_LONG)
+    if password.casefold() in common_passwords():
+        found.append(PasswordProblem.COMMON)
+    folded = password.strip().casefold()
+    if email and folded in {email.casefold(), email.split("@")[0].casefold()}:
+        found.append(PasswordProblem.SAME_AS_EMAIL)
+    return found
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(normalise(password))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("selfie-timing-equaliser")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no hash, spend the same time on a dummy one.
+
+    The dummy verification keeps an unknown username as slow as a wrong
+    password, so response times do not reveal which usernames exist.
+    """
+    try:
+        return _hasher.verify(password_hash or _dummy_hash(), normalise(password)) and bool(
+            password_hash
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

@@ -1,0 +1,62 @@
+"""Log in and log out. One generic message for any wrong credentials (no enumeration)."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app import sessions
+from app.accounts import audit
+from app.accounts import service as accounts
+from app.auth import bp
+from app.auth.forms import LoginForm
+from app.extensions import limiter
+from app.i18n import remember_language
+from app.urls import safe_next
+from app.web_client import client_info
+
+
+def _username_key() -> str:
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+@limiter.limit("10 per 15 minutes", key_func=_username_key, methods=["POST"])
+def login():
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("account.services"))
+    form = LoginForm(next=target or "")
+    if form.validate_on_submit():
+        try:
+            account = accounts.authenticate(form.username.data, form.password.data)
+        except accounts.AccountLocked as locked:
+            audit.record(audit.Event.LOCKED, client_info(), username=form.username.data)
+            form.form_errors.append(
+                _(
+                    "Too many failed attempts. You can try again after %(time)s.",
+                    time=format_datetime(locked.until, format="short"),
+                )
+            )
+        except accounts.LoginFailed:
+            audit.record(audit.Event.LOGIN_FAILED, client_info(), username=form.username.data)
+            form.form_errors.append(_("The username or password is wrong."))
+        else:
+            sessions.rotate()
+            login_user(account)
+            audit.record(audit.Event.LOGIN_OK, client_info(), account=account)
+            response = redirect(safe_next(form.next.data) or url_for("account.services"), code=303)
+            return remember_language(response, account.language)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    audit.record(audit.Event.LOGOUT, client_info(), account=current_user)
+    logout_user()
+    sessions.end()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("main.index"), code=303)

@@ -1,0 +1,155 @@
+"""Command-line tools, registered in one place: ``flask --app wsgi <group> <command>``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+customers_cli = AppGroup("customers", help="The customer register.")
+terms_cli = AppGroup("terms", help="Terms of use versions.")
+keys_cli = AppGroup("keys", help="The portal's keys for the FTN identification profile.")
+audit_cli = AppGroup("audit", help="The audit trail of security events.")
+
+
+@customers_cli.command("import")
+@click.argument("customers_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("services_csv", type=click.Path(dir_okay=False, path_type=Path))
+def import_customers(customers_csv: Path, services_csv: Path) -> None:
+    """Import CUSTOMERS_CSV and SERVICES_CSV; any bad row refuses both files."""
+    from app.customers.importer import ImportRefused, import_register
+
+    config = current_app.config
+    with click.progressbar(length=1, label="Importing", file=sys.stderr) as bar:
+
+        def progress(done: int) -> None:
+            bar.length = max(bar.length, bar.pos + done)
+            bar.update(done)
+
+        try:
+            result = import_register(
+                customers_csv,
+                services_csv,
+                identity_key=config["IDENTITY_KEY"],
+                allow_temporary=config["IDENTITY_ALLOW_TEMPORARY"],
+                progress=progress,
+            )
+        except ImportRefused as refused:
+            for problem in refused.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"{len(refused.problems)} problem(s) found; nothing was imported."
+            ) from None
+    click.echo(
+        f"Customers: {result.customers_added} added, {result.customers_updated} updated, "
+        f"{result.customers_unchanged} unchanged. "
+        f"Services: {result.services_added} added, {result.services_updated} updated, "
+        f"{result.services_unchanged} unchanged."
+    )
+
+
+@customers_cli.command("demo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def demo_register(directory: Path) -> None:
+    """Write a demo register (customers.csv, services.csv, persons.json) to DIRECTORY."""
+    from app.customers.demo import write_demo_register
+
+    for path in write_demo_register(directory):
+        click.echo(path)
+
+
+@customers_cli.command("lookup")
+@click.argument("customer_number")
+def lookup(customer_number: str) -> None:
+    """For customer service: does CUSTOMER_NUMBER link to a username? (codes stay masked)"""
+    from app.customers.support import describe_customer
+
+    click.echo(describe_customer(customer_number))
+
+
+@terms_cli.command("publish")
+@click.argument("version")
+@click.option("--sv", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--fi", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--en", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+def publish_terms(version: str, sv: Path, fi: Path, en: Path) -> None:
+    """Publish terms VERSION with one text file per language."""
+    from app.terms.service import TermsError, publish
+
+    try:
+        terms = publish(version, {"sv": sv, "fi": fi, "en": en})
+    except TermsError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Published terms version {terms.version} at {terms.published_at.isoformat()}.")
+
+
+@keys_cli.command("generate")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the key files (default: instance/keys).",
+)
+def generate_keys(directory: Path | None) -> None:
+    """Create the signing and encryption key pair files (never overwrites)."""
+    from app.identification.keys import generate_key_files
+
+    directory = directory or Path(current_app.instance_path) / "keys"
+    try:
+        signing, encryption = generate_key_files(directory)
+    except FileExistsError as error:
+        raise click.ClickException(f"{error} exists already; remove it to rotate keys.") from None
+    click.echo(f"SELFIE_OIDC_SIGNING_KEY_FILE={signing}")
+    click.echo(f"SELFIE_OIDC_ENCRYPTION_KEY_FILE={encryption}")
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    from datetime import UTC
+
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@audit_cli.command("list")
+@click.option("--since", help="ISO date or time, e.g. 2026-11-01.")
+@click.option("--limit", type=int, default=100, show_default=True)
+def audit_list(since: str | None, limit: int) -> None:
+    """Show security events, oldest first."""
+    from app.accounts import audit
+
+    for item in audit.events(_since(since), limit):
+        click.echo(
+            f"{item.occurred_at.isoformat()}  {item.event:22} {item.username or '-':30} "
+            f"{item.client_ip or '-':15} {item.detail}"
+        )
+
+
+@audit_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
+@click.option("--since", help="ISO date or time.")
+def audit_export(fmt: str, since: str | None) -> None:
+    """Write security events to standard output as CSV or JSON lines."""
+    from app.accounts import audit
+
+    for chunk in audit.export(audit.events(_since(since)), fmt):
+        click.echo(chunk, nl=False)
+
+
+@audit_cli.command("prune")
+def audit_prune() -> None:
+    """Delete events older than SELFIE_AUDIT_RETENTION_DAYS."""
+    from app.accounts import audit
+
+    days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+    click.echo(f"Deleted {audit.prune(days)} event(s) older than {days} days.")
+
+
+def register(app: Flask) -> None:
+    for group in (customers_cli, terms_cli, keys_cli, audit_cli):
+        app.cli.add_command(group)

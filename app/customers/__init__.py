@@ -1,0 +1,1 @@
+"""Customers: the register import from billing, and linking accounts to customer records."""

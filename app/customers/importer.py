@@ -1,0 +1,343 @@
+"""Customer-register import from the billing system's CSV files.
+
+The two files are validated completely before anything is written. A file
+with any bad row is refused whole: every problem is reported as
+``FILE:LINE: reason`` (never with the identity code itself) and the
+database is left as it was. Good files are upserted by customer number and
+service id in one transaction; importing the same files twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Table, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import identity_codes
+from app.extensions import db
+from app.models import Customer, Service, ServiceKind, ServiceStatus, utcnow
+
+CUSTOMER_COLUMNS = (
+    "customer_number",
+    "personal_identity_code",
+    "name",
+    "street_address",
+    "postal_code",
+    "city",
+    "email",
+    "phone",
+)
+CUSTOMER_OPTIONAL = ("co_holder_name",)
+SERVICE_COLUMNS = (
+    "service_id",
+    "customer_number",
+    "kind",
+    "name",
+    "details",
+    "address",
+    "start_date",
+    "monthly_price",
+    "status",
+)
+CUSTOMER_REQUIRED_VALUES = ("customer_number", "name", "street_address", "postal_code", "city")
+SERVICE_REQUIRED_VALUES = ("service_id", "customer_number", "kind", "name", "address")
+BATCH = 2000  # rows per statement, under SQLite's 32,766 bound parameters
+MAX_PRICE = Decimal("99999999.99")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class ImportRefused(Exception):
+    """The files have problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+
+
+@dataclass
+class ImportResult:
+    customers_added: int = 0
+    customers_updated: int = 0
+    customers_unchanged: int = 0
+    services_added: int = 0
+    services_updated: int = 0
+    services_unchanged: int = 0
+
+
+@dataclass
+class _Parsed:
+    customers: list[dict] = field(default_factory=list)
+    services: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]):
+    """Yield ``(line, row)`` for a UTF-8 CSV with a header; report structural problems."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        problems.append(Problem(name, 0, f"cannot read the file ({error.strerror})"))
+        return
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        problems.append(Problem(name, line, "the file is not valid UTF-8"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        problems.append(Problem(name, 1, "the file is empty (a header row is needed)"))
+        return
+    except csv.Error as error:
+        problems.append(Problem(name, 1, f"broken CSV ({error})"))
+        return
+    missing = [c for c in columns if c not in header]
+    if missing:
+        problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
+        return
+    unknown = [h for h in header if h not in columns and h not in optional]
+    if unknown:
+        problems.append(Problem(name, 1, f"unknown column(s): {', '.join(unknown)}"))
+        return
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not value.strip() for value in row):
+                continue
+            if len(row) != len(header):
+                problems.append(
+                    Problem(name, line, f"expected {len(header)} fields, found {len(row)}")
+                )
+                continue
+            yield line, {key: value.strip() for key, value in zip(header, row, strict=True)}
+    except csv.Error as error:
+        problems.append(Problem(name, reader.line_num, f"broken CSV ({error})"))
+
+
+def _parse_price(value: str) -> Decimal:
+    price = Decimal(value.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidOperation
+    return price.quantize(Decimal("0.01"))
+
+
+def _parse_customers(path: Path, key: str, allow_temporary: bool, parsed: _Parsed) -> None:
+    seen: dict[str, int] = {}
+    name = str(path)
+    for line, row in _rows(path, CUSTOMER_COLUMNS, CUSTOMER_OPTIONAL, parsed.problems):
+        problem = _customer_problem(row, seen, line)
+        if problem is None and row["personal_identity_code"]:
+            try:
+                code = identity_codes.parse(
+                    row["personal_identity_code"], allow_temporary=allow_temporary
+                )
+            except identity_codes.InvalidIdentityCode as error:
+                problem = f"invalid personal identity code ({error.reason})"
+            else:
+                row["identity_ref"] = identity_codes.identity_reference(code, key)
+                row["birth_date_part"] = code.birth_date_part
+        if problem:
+            parsed.problems.append(Problem(name, line, problem))
+            continue
+        seen[row["customer_number"]] = line
+        parsed.customers.append(
+            {
+                "customer_number": row["customer_number"],
+                "identity_ref": row.get("identity_ref"),
+                "birth_date_part": row.get("birth_date_part"),
+                "name": row["name"],
+                "street_address": row["street_address"],
+                "postal_code": row["postal_code"],
+                "city": row["city"],
+                "email": row["email"],
+                "phone": row["phone"],
+                "co_holder_name": row.get("co_holder_name") or None,
+            }
+        )
+        row.pop("personal_identity_code", None)  # the clear code goes no further
+
+
+def _customer_problem(row: dict, seen: dict[str, int], line: int) -> str | None:
+    empty = [c for c in CUSTOMER_REQUIRED_VALUES if not row[c]]
+    if empty:
+        return f"empty value in: {', '.join(empty)}"
+    if row["customer_number"] in seen:
+        first = seen[row["customer_number"]]
+        return f"duplicate customer_number {row['customer_number']} (first on line {first})"
+    too_long = [
+        c
+        for c, n in (
+            ("customer_number", 40),
+            ("name", 200),
+            ("street_address", 200),
+            ("city", 100),
+            ("postal_code", 20),
+            ("phone", 40),
+            ("email", 254),
+        )
+        if len(row[c]) > n
+    ]
+    if too_long:
+        return f"value too long in: {', '.join(too_long)}"
+    if row["email"]:
+        try:
+            validate_email(row["email"], check_deliverability=False)
+        except EmailNotValidError:
+            return "invalid email"
+    return None
+
+
+def _parse_services(path: Path, known_customers: set[str], parsed: _Parsed) -> None:
+    seen: dict[str, int] = {}
+    name = str(path)
+    kinds = {k.value for k in ServiceKind}
+    statuses = {s.value for s in ServiceStatus}
+    for line, row in _rows(path, SERVICE_COLUMNS, (), parsed.problems):
+        reason = None
+        empty = [c for c in SERVICE_REQUIRED_VALUES if not row[c]]
+        if empty:
+            reason = f"empty value in: {', '.join(empty)}"
+        elif row["service_id"] in seen:
+            first = seen[row["service_id"]]
+            reason = f"duplicate service_id {row['service_id']} (first on line {first})"
+        elif row["customer_number"] not in known_customers:
+            reason = f"unknown customer_number {row['customer_number']}"
+        elif row["kind"].lower() not in kinds:
+            reason = f"unknown kind {row['kind']!r} (expected one of: {', '.join(sorted(kinds))})"
+        elif row["status"].lower() not in statuses:
+            reason = f"unknown status {row['status']!r} (expected active or ended)"
+        if reason is None:
+            try:
+                start = date.fromisoformat(row["start_date"])
+                if len(row["start_date"]) != 10:
+                    raise ValueError
+            except ValueError:
+                reason = f"bad start_date {row['start_date']!r} (expected YYYY-MM-DD)"
+        if reason is None:
+            try:
+                price = _parse_price(row["monthly_price"])
+            except (InvalidOperation, ValueError):
+                reason = f"bad monthly_price {row['monthly_price']!r}"
+        if reason:
+            parsed.problems.append(Problem(name, line, reason))
+            continue
+        seen[row["service_id"]] = line
+        parsed.services.append(
+            {
+                "service_id": row["service_id"],
+                "customer_number": row["customer_number"],
+                "kind": row["kind"].lower(),
+                "name": row["name"][:200],
+                "details": row["details"][:400],
+                "address": row["address"][:300],
+                "start_date": start,
+                "monthly_price": price,
+                "status": row["status"].lower(),
+            }
+        )
+
+
+def _existing_customer_numbers() -> set[str]:
+    return set(db.session.scalars(select(Customer.customer_number)))
+
+
+def _chunks(items: list[dict], size: int = BATCH) -> Iterator[list[dict]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert(
+    table: Table, key: str, rows: list[dict], compare: Iterable[str], progress
+) -> tuple[int, int]:
+    """Insert new rows and update changed ones; returns (added, updated)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"the import supports SQLite and PostgreSQL, not {dialect}")
+    existing = {}
+    for chunk in _chunks(rows, 900):
+        keys = [r[key] for r in chunk]
+        existing.update(
+            db.session.execute(select(table.c[key], table.c.id).where(table.c[key].in_(keys))).all()
+        )
+    added = sum(1 for r in rows if r[key] not in existing)
+    updated = 0
+    now = utcnow()
+    compare = list(compare)
+    for chunk in _chunks(rows):
+        statement = insert(table).values(
+            [{**r, "updated_at": now} if "updated_at" in table.c else r for r in chunk]
+        )
+        changed = or_(*[table.c[c].is_distinct_from(statement.excluded[c]) for c in compare])
+        set_ = {c: statement.excluded[c] for c in compare}
+        if "updated_at" in table.c:
+            set_["updated_at"] = statement.excluded.updated_at
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c[key]], set_=set_, where=changed
+        )
+        result = db.session.execute(statement)
+        updated += max((result.rowcount or 0), 0)
+        progress(len(chunk))
+    return added, max(updated - added, 0)
+
+
+def import_register(
+    customers_file: Path,
+    services_file: Path,
+    *,
+    identity_key: str,
+    allow_temporary: bool,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportResult:
+    """Validate both files, then upsert everything in one transaction or nothing at all."""
+    parsed = _Parsed()
+    _parse_customers(Path(customers_file), identity_key, allow_temporary, parsed)
+    known = {c["customer_number"] for c in parsed.customers} | _existing_customer_numbers()
+    _parse_services(Path(services_file), known, parsed)
+    if parsed.problems:
+        raise ImportRefused(parsed.problems)
+    result = ImportResult()
+    try:
+        customer_table = Customer.__table__
+        compare = (
+            [c for c in parsed.customers[0] if c != "customer_number"] if parsed.customers else []
+        )
+        added, updated = _upsert(
+            customer_table, "customer_number", parsed.customers, compare, progress
+        )
+        result.customers_added, result.customers_updated = added, updated
+        result.customers_unchanged = len(parsed.customers) - added - updated
+        ids = dict(db.session.execute(select(Customer.customer_number, Customer.id)).all())
+        service_rows = []
+        for s in parsed.services:
+            row = dict(s)
+            row["customer_id"] = ids[row.pop("customer_number")]
+            service_rows.append(row)
+        compare = [c for c in service_rows[0] if c != "service_id"] if service_rows else []
+        added, updated = _upsert(Service.__table__, "service_id", service_rows, compare, progress)
+        result.services_added, result.services_updated = added, updated
+        result.services_unchanged = len(service_rows) - added - updated
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result

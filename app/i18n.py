@@ -1,0 +1,46 @@
+"""Language choice: cookie first, then the signed-in account, then Accept-Language.
+
+Swedish is the fallback: the operator's published instructions are Swedish,
+and an unknown or malformed language header must never break a page.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_login import current_user
+
+LANGUAGES: dict[str, str] = {"sv": "Svenska", "fi": "Suomi", "en": "English"}
+DEFAULT_LANGUAGE = "sv"
+COOKIE_NAME = "selfie_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def is_supported(code: str | None) -> bool:
+    return code in LANGUAGES
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if is_supported(cookie):
+        return cookie
+    if current_user and current_user.is_authenticated and is_supported(current_user.language):
+        return current_user.language
+    try:
+        negotiated = request.accept_languages.best_match(list(LANGUAGES))
+    except (ValueError, TypeError):  # pragma: no cover - werkzeug already tolerates junk
+        negotiated = None
+    return negotiated or DEFAULT_LANGUAGE
+
+
+def remember_language(response: Response, code: str) -> Response:
+    """Store the choice in a long-lived cookie (not a secret, readable by the browser)."""
+    response.set_cookie(
+        COOKIE_NAME,
+        code,
+        max_age=COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    return response
