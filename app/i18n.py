@@ -44,3 +44,31 @@ def remember_language(response: Response, code: str) -> Response:
         httponly=True,
     )
     return response
+
+
+def fill_english_catalogue(path: str) -> int:
+    """The msgids are English: fill each empty English msgstr with its msgid.
+
+    Run by ``make translations-update`` so the English catalogue never has
+    an untranslated entry. Returns how many entries were filled.
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    with open(path, "rb") as handle:
+        catalogue = read_po(handle, locale="en")
+    filled = 0
+    for message in catalogue:
+        if message.id and not message.string:
+            message.string = message.id
+            filled += 1
+        if message.fuzzy:
+            message.flags.discard("fuzzy")
+    with open(path, "wb") as handle:
+        write_po(handle, catalogue, sort_output=True, no_location=True, width=100)
+    return filled
+
+
+if __name__ == "__main__":  # python -m app.i18n translations/en/LC_MESSAGES/messages.po
+    import sys
+
+    print(f"filled {fill_english_catalogue(sys.argv[1])} English entries")

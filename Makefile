@@ -1,0 +1,53 @@
+# Selfie: `make demo` starts the portal; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 or newer (oidc-provider-mock needs it): the first one found.
+PYTHON ?= $(firstword $(foreach p,python3.13 python3.12 $(wildcard /root/.pyenv/versions/3.1[23]*/bin/python3) python3,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && command -v $(p))))
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help demo test test-fast lint translations-extract translations-update translations-compile benchmark clean
+
+help:
+	@echo "make demo    start the portal on http://127.0.0.1:5000 with demo data"
+	@echo "make test    run the whole test suite (unit, Flask client, browser)"
+	@echo "make lint    ruff check and format check"
+	@echo "make benchmark    time the register import and the account pages"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations-compile: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$'
+
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-location --width 100
+	$(BIN)/python -m app.i18n translations/en/LC_MESSAGES/messages.po
+
+demo: $(STAMP) translations-compile
+	$(BIN)/python -m app.devserver
+
+test: $(STAMP) translations-compile
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) translations-compile
+	$(BIN)/python -m pytest -m "not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+benchmark: $(STAMP) translations-compile
+	$(BIN)/python -m tests.benchmarks.run
+
+clean:
+	rm -rf $(VENV) instance/selfie.sqlite3 instance/demo .pytest_cache
