@@ -30,7 +30,7 @@ translations-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-location --width 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/python -m app.i18n translations/en/LC_MESSAGES/messages.po
 
 demo: $(STAMP) translations-compile
