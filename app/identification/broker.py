@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2 import OAuth2Error
+from authlib.common.errors import AuthlibBaseError
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwe, jwt
 from joserfc.errors import JoseError
@@ -314,8 +314,8 @@ class Broker:
             )
         except requests.RequestException as error:
             raise BrokerUnavailable(f"token endpoint: {type(error).__name__}") from None
-        except OAuth2Error as error:
-            raise IdentificationFailed("token_refused") from error
+        except AuthlibBaseError:
+            raise IdentificationFailed("token_refused") from None
         except ValueError:
             raise IdentificationFailed("token_refused") from None
         finally:

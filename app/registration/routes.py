@@ -142,7 +142,7 @@ def _require_identification(state: RegistrationState):
 @limiter.limit(STEP_LIMIT, methods=["POST"])
 def account():
     if current_user.is_authenticated and not RegistrationState.load().identified:
-        return redirect(url_for("account.services"))
+        return redirect(url_for("account.services"), code=303)
     state = RegistrationState.load()
     identified, detour = _require_identification(state)
     if detour:

@@ -1,0 +1,211 @@
+"""Shared fixtures: an app per test on its own database, a real OIDC provider over HTTP.
+
+The identification provider is oidc-provider-mock, served on loopback in a
+thread. PostgreSQL and Redis fixtures skip (with the reason) when the
+servers cannot be reached; ``.ci/run`` makes sure CI reaches them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from oidc_provider_mock import User, run_server_in_thread
+
+from app import create_app
+from app.customers.demo import FEATURED
+from app.extensions import db
+from app.identification import broker as broker_module
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PERSONS = {p.sub: p for p in FEATURED}
+
+
+# -- the identification provider -------------------------------------------
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[str]:
+    users = [
+        User(
+            sub=p.sub,
+            claims={"hetu": p.code, "given_name": p.given_name, "family_name": p.family_name},
+        )
+        for p in FEATURED
+    ]
+    with run_server_in_thread(require_nonce=True, user_claims=users) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_broker_cache():
+    broker_module.clear_cache()
+    yield
+    broker_module.clear_cache()
+
+
+def set_person_claims(issuer: str, sub: str, claims: dict) -> None:
+    """Give a (possibly new) person claims at the mock provider, over its HTTP API."""
+    response = requests.put(f"{issuer}/users/{sub}", json=claims, timeout=5)
+    response.raise_for_status()
+
+
+# -- the portal --------------------------------------------------------------
+def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
+        "IDENTITY_KEY": "test-identity-key",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'selfie.sqlite3'}",
+        "IDENTITY_ALLOW_TEMPORARY": True,
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": "selfie-test",
+        "OIDC_CLIENT_SECRET": "selfie-test-secret",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+
+
+def make_app(settings: dict[str, object]):
+    """Build an app and its schema through the real migrations."""
+    from flask_migrate import upgrade
+
+    application = create_app(settings)
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def settings(tmp_path, oidc_issuer) -> dict[str, object]:
+    return base_settings(tmp_path, oidc_issuer)
+
+
+@pytest.fixture
+def app(settings):
+    """The portal on its own SQLite file. No app context stays pushed during a test:
+    requests must not share ``g`` (Flask-Login and Flask-Babel cache there), so a
+    test that reads the database opens ``with app.app_context():`` itself."""
+    application = make_app(settings)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def english_client(app):
+    """A browser that chose English: assertions read in the msgid language.
+
+    Tests about Swedish (the default) or Finnish set the language themselves.
+    """
+    test_client = app.test_client()
+    test_client.set_cookie("selfie_lang", "en")
+    return test_client
+
+
+@pytest.fixture
+def client(app):
+    return english_client(app)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# -- real servers --------------------------------------------------------------
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"selfie_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error.orig}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.skip(f"Redis not reachable at 127.0.0.1:6379: {error}")
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+# -- walking the registration with the Flask client ----------------------------
+CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Registration:
+    """Drives the registration steps through the Flask test client and the real provider."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def accept_terms(self):
+        page = self.client.get("/terms/")
+        version = re.search(r'name="version" type="hidden" value="([^"]+)"', page.text).group(1)
+        return self.client.post("/terms/accept", data={"version": version})
+
+    def start_identification(self, method: str = "bank") -> str:
+        response = self.client.post("/register/identify", data={"method": method})
+        assert response.status_code == 303, response.text
+        return response.headers["Location"]
+
+    def authorize_at_provider(self, authorize_url: str, sub: str | None, deny=False) -> str:
+        """Act as the person at oidc-provider-mock; returns the callback path and query."""
+        data = {"action": "deny"} if deny else {"sub": sub}
+        answer = requests.post(authorize_url, data=data, allow_redirects=False, timeout=5)
+        assert answer.status_code == 302, answer.text
+        location = answer.headers["Location"]
+        assert location.startswith("http://localhost/register/callback"), location
+        return location.removeprefix("http://localhost")
+
+    def identify(self, sub: str, method: str = "bank"):
+        callback = self.authorize_at_provider(self.start_identification(method), sub)
+        return self.client.get(callback)
+
+    def create_account(self, username: str, password: str = "correct horse battery"):
+        return self.client.post(
+            "/register/account",
+            data={"username": username, "password": password, "confirm": password},
+        )
+
+    def register(self, sub: str, username: str, password: str = "correct horse battery"):
+        self.accept_terms()
+        self.identify(sub)
+        return self.create_account(username, password)
+
+
+@pytest.fixture
+def registration(client) -> Registration:
+    return Registration(client)
