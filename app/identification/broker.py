@@ -279,6 +279,8 @@ class Broker:
             str(params.get("state")), pending.state
         ):
             raise IdentificationFailed("state")
+        if params.get("iss") and str(params["iss"]).rstrip("/") != self.config.issuer:
+            raise IdentificationFailed("iss")  # RFC 9207: the answer names another issuer
         if time.time() - pending.started_at > PENDING_MAX_AGE_SECONDS:
             raise IdentificationFailed("expired")
         if params.get("error") == "access_denied":
