@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, render_template
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -58,9 +60,34 @@ def support_hours(value: str) -> str:
     return str(_l("Weekdays")) if value == "weekdays" else value
 
 
+#: Finland's usage: 1.3.2021 in Swedish and Finnish; an unambiguous form in English.
+SHORT_DATE = {"sv": "d.M.y", "fi": "d.M.y", "en": "d MMM y"}
+#: Babel locale for each portal language's long dates and money (British English, not US).
+FORMAT_LOCALE = {"sv": "sv_FI", "fi": "fi_FI", "en": "en_IE"}
+
+
+def _language() -> str:
+    return str(get_locale() or "sv")
+
+
 def money(value) -> str:
-    """``39.90`` → ``39,90 €`` in sv and fi, ``€39.90`` style left to the locale in en."""
-    return f"{format_decimal(value, format='#,##0.00')} €"
+    """``39.90`` → ``39,90 €`` in sv and fi, ``€39.90`` in en."""
+    language = _language()
+    if language == "en":
+        return format_currency(value, "EUR", locale=FORMAT_LOCALE["en"])
+    return f"{format_decimal(value, format='#,##0.00', locale=FORMAT_LOCALE[language])} €"
+
+
+def short_date(value) -> str:
+    return babel_format_date(value, SHORT_DATE.get(_language(), "d.M.y"), locale=_babel_locale())
+
+
+def long_date(value) -> str:
+    return babel_format_date(value, "long", locale=_babel_locale())
+
+
+def _babel_locale() -> str:
+    return FORMAT_LOCALE.get(_language(), "sv_FI")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -80,8 +107,8 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["short_date"] = lambda value: format_date(value, format="short")
-    app.jinja_env.filters["long_date"] = lambda value: format_date(value, format="long")
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["long_date"] = long_date
 
 
 def render_error(status: int, title=None, message=None, **extra):

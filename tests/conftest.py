@@ -7,6 +7,7 @@ servers cannot be reached; ``.ci/run`` makes sure CI reaches them.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -119,6 +120,13 @@ def runner(app):
 
 
 # -- real servers --------------------------------------------------------------
+def unavailable(reason: str):
+    """Skip with the reason; in CI (SELFIE_REQUIRE_SERVICES=1) a missing server fails."""
+    if os.environ.get("SELFIE_REQUIRE_SERVICES"):
+        pytest.fail(f"required for CI: {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
@@ -131,7 +139,7 @@ def postgres_url() -> Iterator[str]:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as error:
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error.orig}")
+        unavailable(f"PostgreSQL not reachable at 127.0.0.1:5432: {error.orig}")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
@@ -148,11 +156,32 @@ def redis_url() -> Iterator[str]:
     try:
         connection.ping()
     except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"Redis not reachable at 127.0.0.1:6379: {error}")
+        unavailable(f"Redis not reachable at 127.0.0.1:6379: {error}")
     connection.flushdb()
     yield REDIS_URL
     connection.flushdb()
     connection.close()
+
+
+# -- data ----------------------------------------------------------------------------
+def import_demo_register(app, directory: Path):
+    """The generated demo register, imported through the real importer."""
+    from app.customers.demo import write_demo_register
+    from app.customers.importer import import_register
+
+    customers_csv, services_csv, _ = write_demo_register(directory)
+    with app.app_context():
+        return import_register(
+            customers_csv,
+            services_csv,
+            identity_key=app.config["IDENTITY_KEY"],
+            allow_temporary=True,
+        )
+
+
+@pytest.fixture
+def demo_register(app, tmp_path):
+    return import_demo_register(app, tmp_path / "register")
 
 
 # -- walking the registration with the Flask client ----------------------------

@@ -44,7 +44,9 @@ def test_terms_then_identification_then_account_signs_the_customer_in(app, regis
     assert response.headers["Location"].endswith("/account/services")
     page = client.get("/account/services")
     assert page.status_code == 200
-    assert "Nu har du skapat ett användarnamn i Selfie och kan administrera dina tjänster" in page.text
+    assert (
+        "Nu har du skapat ett användarnamn i Selfie och kan administrera dina tjänster" in page.text
+    )
     account = only_account(app)
     assert account.username == "anna.andersson@example.fi"
     assert account.password_hash.startswith("$argon2id$")
@@ -140,7 +142,10 @@ def test_cancelling_at_the_broker_returns_to_the_methods_with_a_message(registra
     "tamper",
     [
         pytest.param(lambda q: q.replace("state=", "state=x"), id="wrong-state"),
-        pytest.param(lambda q: "&".join(p for p in q.split("&") if not p.startswith("state=")), id="missing-state"),
+        pytest.param(
+            lambda q: "&".join(p for p in q.split("&") if not p.startswith("state=")),
+            id="missing-state",
+        ),
         pytest.param(lambda q: q.replace("code=", "code=x"), id="forged-code"),
     ],
 )
@@ -269,14 +274,18 @@ def test_a_taken_username_is_a_message_on_the_form(app, registration, client):
         ("anna@example.fi", "short pass", "short pass", "at least 12 characters"),
         ("anna@example.fi", "x" * 129, "x" * 129, "at most 128 characters"),
         ("anna@example.fi", "1q2w3e4r5t6y", "1q2w3e4r5t6y", "among the most common passwords"),
-        ("anna.andersson@example.fi", "anna.andersson@example.fi", "anna.andersson@example.fi",
-         "must not be your e-mail address"),
+        (
+            "anna.andersson@example.fi",
+            "anna.andersson@example.fi",
+            "anna.andersson@example.fi",
+            "must not be your e-mail address",
+        ),
         ("anna@example.fi", PASSWORD, PASSWORD + "!", "The passwords do not match."),
         ("anna@example.fi", "", "", "Enter a password."),
     ],
 )
-def test_bad_usernames_and_passwords_get_their_own_message(app, 
-    registration, client, username, password, confirm, message
+def test_bad_usernames_and_passwords_get_their_own_message(
+    app, registration, client, username, password, confirm, message
 ):
     registration.accept_terms()
     registration.identify("anna.andersson")
