@@ -45,6 +45,8 @@ def configure(app: Flask) -> None:
         config["SESSION_SQLALCHEMY_TABLE"] = SESSION_TABLE
         config["SESSION_CLEANUP_N_REQUESTS"] = 200
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("RATELIMIT_KEY_PREFIX", "selfie")
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the session id itself is rotated instead
     login_manager.login_message = None

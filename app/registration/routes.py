@@ -4,7 +4,7 @@ Each view checks the registration record and sends a customer who skipped
 a step back to the first missing one, with a message.
 """
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -26,7 +26,18 @@ from app.registration.state import RegistrationState
 from app.terms import service as terms
 from app.web_client import client_info
 
-STEP_LIMIT = "20 per minute; 100 per hour"
+STEP_LIMIT = "20 per minute; 100 per hour"  # per client address
+SESSION_STEP_LIMIT = "10 per minute; 30 per hour"  # per browser session
+
+
+def _session_key() -> str:
+    return "session:" + str(getattr(session, "sid", "") or request.remote_addr)
+
+
+def step_limits(view):
+    """Identification starts and account creation: limited per address and per session."""
+    view = limiter.limit(SESSION_STEP_LIMIT, key_func=_session_key, methods=["POST"])(view)
+    return limiter.limit(STEP_LIMIT, methods=["POST"])(view)
 
 
 def _broker() -> Broker:
@@ -61,7 +72,7 @@ def start():
 
 
 @bp.post("/identify")
-@limiter.limit(STEP_LIMIT)
+@step_limits
 def identify():
     state = RegistrationState.load()
     if not state.terms_accepted:
@@ -139,7 +150,7 @@ def _require_identification(state: RegistrationState):
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@limiter.limit(STEP_LIMIT, methods=["POST"])
+@step_limits
 def account():
     if current_user.is_authenticated and not RegistrationState.load().identified:
         return redirect(url_for("account.services"), code=303)
@@ -180,7 +191,7 @@ def account():
 
 
 @bp.route("/existing", methods=["GET", "POST"])
-@limiter.limit(STEP_LIMIT, methods=["POST"])
+@step_limits
 def existing():
     state = RegistrationState.load()
     identified, detour = _require_identification(state)

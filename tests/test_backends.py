@@ -1,0 +1,81 @@
+"""The portal behaves the same on PostgreSQL and with sessions in Redis."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import Account
+from tests.conftest import (
+    Registration,
+    base_settings,
+    english_client,
+    import_demo_register,
+    make_app,
+)
+
+
+def walk(app, sub="anna.andersson", username="anna@example.fi"):
+    client = english_client(app)
+    registration = Registration(client)
+    response = registration.register(sub, username)
+    assert response.status_code == 303, client.get("/register/").text
+    return client
+
+
+@pytest.mark.postgres
+def test_registration_and_services_on_postgresql(tmp_path, oidc_issuer, postgres_url):
+    app = make_app(base_settings(tmp_path, oidc_issuer) | {"DATABASE_URL": postgres_url})
+    import_demo_register(app, tmp_path / "register")
+    client = walk(app)
+    page = client.get("/account/services").text
+    assert "100001" in page and "100002" in page
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        assert db.session.scalar(select(func.count(Account.id))) == 1
+        stored = db.session.scalar(text("SELECT count(*) FROM sessions"))
+        assert stored >= 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_double_submit_on_postgresql_creates_one_account(tmp_path, oidc_issuer, postgres_url):
+    app = make_app(base_settings(tmp_path, oidc_issuer) | {"DATABASE_URL": postgres_url})
+    client = english_client(app)
+    registration = Registration(client)
+    registration.accept_terms()
+    registration.identify("matti.virtanen")
+    registration.create_account("matti@example.fi")
+    registration.create_account("matti@example.fi")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Account.id))) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.redis
+def test_sessions_live_in_redis_when_configured(tmp_path, oidc_issuer, redis_url):
+    app = make_app(base_settings(tmp_path, oidc_issuer) | {"REDIS_URL": redis_url})
+    client = walk(app)
+    store = redis.Redis.from_url(redis_url)
+    session_id = client.get_cookie("selfie_session").value
+    assert store.exists(f"selfie:session:{session_id}")
+    with app.app_context():
+        assert not db.inspect(db.engine).has_table("sessions")  # nothing stored in the database
+    assert client.get("/account/services").status_code == 200
+    client.post("/logout")
+    assert not store.exists(f"selfie:session:{session_id}")
+    assert client.get("/account/services").status_code == 302
+    store.close()
+
+
+@pytest.mark.redis
+def test_the_session_cookie_holds_only_an_opaque_id(tmp_path, oidc_issuer, redis_url):
+    app = make_app(base_settings(tmp_path, oidc_issuer) | {"REDIS_URL": redis_url})
+    client = walk(app)
+    cookie = client.get_cookie("selfie_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    assert "anna" not in cookie.value and "." not in cookie.value
