@@ -71,6 +71,9 @@ def rotate() -> None:
 
 
 def end() -> None:
-    """Remove the session from the store, not just its contents."""
-    session.clear()
+    """Remove the session from the store, not just its contents.
+
+    Regenerate before clearing: Flask-Session skips an empty session.
+    """
     current_app.session_interface.regenerate(session)
+    session.clear()
