@@ -1,0 +1,1 @@
+"""Benchmarks, run with ``make benchmark`` (``python -m tests.benchmarks.run``), never by pytest."""

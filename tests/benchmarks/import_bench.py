@@ -1,0 +1,164 @@
+"""Time the customer-register import: 100,000 customers with 300,000 services on SQLite.
+
+The register is generated deterministically (seeded), with valid temporary
+identity codes, then imported twice into a fresh SQLite database through
+:func:`app.customers.importer.import_register`: the first run adds
+everything, the second must find nothing to change.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from app.customers.demo import temporary_code
+from app.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, ImportResult
+
+CUSTOMERS = 100_000
+SERVICES = 300_000
+SEED = 2026
+
+_STREETS = ["Storgatan", "Kyrkoesplanaden", "Strandvägen", "Rantakatu", "Skolvägen", "Bygatan"]
+_CITIES = [("65100", "Vasa"), ("68600", "Jakobstad"), ("66900", "Nykarleby"), ("64200", "Närpes")]
+_GIVEN = ["Johan", "Kaisa", "Mikael", "Liisa", "Henrik", "Aino", "Jonas", "Helena"]
+_FAMILY = ["Björk", "Mäkinen", "Holm", "Nieminen", "Sjöberg", "Koskinen", "Ek", "Laine"]
+_PRODUCTS = [
+    ("broadband", "Fiber 100", "100/100 Mbit/s", "29,90"),
+    ("broadband", "Fiber 1000", "1000/1000 Mbit/s", "49.90"),
+    ("tv", "TV Bas", "30 kanaler", "14,90"),
+    ("tv", "TV Plus", "70 kanaler och sport", "34.90"),
+    ("phone", "Fast telefon", "06 123 4567", "9,90"),
+    ("it", "IT-support", "Fjärrsupport och virusskydd", "12.50"),
+]
+
+
+def generate(directory: Path, customers: int = CUSTOMERS, services: int = SERVICES):
+    """Write customers.csv and services.csv to ``directory``; returns both paths.
+
+    Every customer has a distinct temporary code (100 individual numbers per
+    birth date), except every 50th, whose code the operator does not know.
+    Services are spread over the customers round-robin.
+    """
+    rng = random.Random(SEED)
+    first_birthday = date(1930, 1, 1)
+    customers_csv = directory / "customers.csv"
+    services_csv = directory / "services.csv"
+    with customers_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*CUSTOMER_COLUMNS, "co_holder_name"])
+        for index in range(customers):
+            born = first_birthday + timedelta(days=index // 100)
+            code = "" if index % 50 == 49 else temporary_code(born, 900 + index % 100)
+            given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
+            postal, city = rng.choice(_CITIES)
+            writer.writerow(
+                [
+                    str(1_000_000 + index),
+                    code,
+                    f"{given} {family}",
+                    f"{rng.choice(_STREETS)} {rng.randint(1, 99)}",
+                    postal,
+                    city,
+                    f"customer{index}@example.fi",
+                    f"050 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                    f"{rng.choice(_GIVEN)} {family}" if index % 10 == 0 else "",
+                ]
+            )
+    with services_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SERVICE_COLUMNS)
+        for index in range(services):
+            kind, name, details, price = rng.choice(_PRODUCTS)
+            started = date(2010, 1, 1) + timedelta(days=rng.randint(0, 5000))
+            writer.writerow(
+                [
+                    str(5_000_000 + index),
+                    str(1_000_000 + index % customers),
+                    kind,
+                    name,
+                    details,
+                    f"{rng.choice(_STREETS)} {rng.randint(1, 99)}, Vasa",
+                    started.isoformat(),
+                    price,
+                    "ended" if index % 17 == 0 else "active",
+                ]
+            )
+    return customers_csv, services_csv
+
+
+def settings(directory: Path) -> dict[str, object]:
+    """Like the tests' ``base_settings``; the identification broker is never contacted."""
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "benchmark-secret-key-" + uuid.uuid4().hex,
+        "IDENTITY_KEY": "benchmark-identity-key",
+        "DATABASE_URL": f"sqlite:///{directory / 'selfie.sqlite3'}",
+        "IDENTITY_ALLOW_TEMPORARY": True,
+        "OIDC_ISSUER": "http://127.0.0.1:9",
+        "OIDC_CLIENT_ID": "selfie-benchmark",
+        "OIDC_CLIENT_SECRET": "selfie-benchmark-secret",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+
+
+def _timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    return value, time.perf_counter() - started
+
+
+def _summary(result: ImportResult) -> str:
+    return (
+        f"customers +{result.customers_added} ~{result.customers_updated} "
+        f"={result.customers_unchanged}, services +{result.services_added} "
+        f"~{result.services_updated} ={result.services_unchanged}"
+    )
+
+
+def run(customers: int = CUSTOMERS, services: int = SERVICES) -> dict[str, float]:
+    """Generate, import, import again; print and return the wall times in seconds."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.customers.importer import import_register
+    from app.extensions import db
+
+    with tempfile.TemporaryDirectory(prefix="selfie-import-bench-") as temp:
+        directory = Path(temp)
+        print(f"Register import: {customers:,} customers, {services:,} services (SQLite)")
+        (customers_csv, services_csv), generation = _timed(
+            generate, directory, customers, services
+        )
+        print(f"  generate the CSV files   {generation:7.2f} s")
+        app = create_app(settings(directory))
+        with app.app_context():
+            upgrade()
+            key = app.config["IDENTITY_KEY"]
+            times = {"generate": generation}
+            for label, name in (("first import", "import"), ("same files again", "reimport")):
+                result, seconds = _timed(
+                    import_register,
+                    customers_csv,
+                    services_csv,
+                    identity_key=key,
+                    allow_temporary=True,
+                )
+                times[name] = seconds
+                print(f"  {label:24} {seconds:7.2f} s  ({_summary(result)})")
+            first_changes = result.customers_added + result.customers_updated
+            if first_changes or result.services_added + result.services_updated:
+                raise SystemExit("the second import changed something: not idempotent")
+            db.session.remove()
+            db.engine.dispose()
+    return times
+
+
+if __name__ == "__main__":
+    run()
