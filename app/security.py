@@ -18,19 +18,33 @@ PRIVATE_BLUEPRINTS = {"registration", "terms", "auth", "account"}
 
 
 class IdentityCodeFilter(logging.Filter):
-    """Masks anything shaped like a personal identity code in every log record."""
+    """Masks anything shaped like a personal identity code in every log record.
+
+    The message is formatted with its arguments first, so a code passed as an
+    argument is caught too; an exception's text and a stack are masked as
+    well. A record with nothing to mask is left as it was (arguments and
+    ``exc_info`` intact for other handlers). A broken logging call (wrong
+    arguments) is kept readable instead of raising into the caller.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        broken = False
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):
+            broken = True
+            message = f"{record.msg} (unformattable arguments: {record.args!r})"
         masked = mask(message)
-        if masked != message:
+        exception = record.exc_text
+        if not exception and record.exc_info and record.exc_info[1] is not None:
+            exception = logging.Formatter().formatException(record.exc_info)
+        if exception and mask(exception) != exception:
+            masked = f"{masked}\n{mask(exception)}"
+            record.exc_info, record.exc_text = None, None
+        if broken or masked != message:
             record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = mask(text)
-            record.exc_info = None
-            record.msg = f"{record.msg}\n{record.exc_text}"
-            record.exc_text = None
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True
 
 

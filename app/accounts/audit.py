@@ -55,7 +55,8 @@ def record(
         AuditEvent(
             event=event.value,
             account_id=account.id if account is not None else None,
-            username=(account.username if account is not None else username)[:254],
+            # A login form's username is whatever was typed, a code included: masked too.
+            username=mask(account.username if account is not None else username)[:254],
             client_ip=client.ip[:45],
             user_agent=mask(client.user_agent)[:300],
             detail=mask(detail)[:2000],

@@ -1,5 +1,7 @@
 """Log in and log out. One generic message for any wrong credentials (no enumeration)."""
 
+import hashlib
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -15,14 +17,20 @@ from app.i18n import remember_language
 from app.urls import safe_next
 from app.web_client import client_info
 
+LOGIN_LIMIT = "20 per minute; 200 per hour"  # per client address
+USERNAME_LIMIT = "10 per 15 minutes"  # per username, from any address
+
 
 def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:254]
+    """The limiter's key for a username: hashed, so the store holds no typed usernames
+    (nor an identity code someone typed into the field)."""
+    typed = (request.form.get("username") or "").strip().lower()[:254]
+    return "login-user:" + hashlib.sha256(typed.encode()).hexdigest()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
-@limiter.limit("10 per 15 minutes", key_func=_username_key, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(USERNAME_LIMIT, key_func=_username_key, methods=["POST"])
 def login():
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
