@@ -133,9 +133,7 @@ def run(customers: int = CUSTOMERS, services: int = SERVICES) -> dict[str, float
     with tempfile.TemporaryDirectory(prefix="selfie-import-bench-") as temp:
         directory = Path(temp)
         print(f"Register import: {customers:,} customers, {services:,} services (SQLite)")
-        (customers_csv, services_csv), generation = _timed(
-            generate, directory, customers, services
-        )
+        (customers_csv, services_csv), generation = _timed(generate, directory, customers, services)
         print(f"  generate the CSV files   {generation:7.2f} s")
         app = create_app(settings(directory))
         with app.app_context():
