@@ -50,6 +50,13 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+def _value_enum(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its value, as a plain string column (portable, readable in SQL)."""
+    return Enum(
+        enum_class, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+
+
 # 64 hex characters: HMAC-SHA-256.
 IdentityRef = String(64)
 
@@ -126,27 +133,13 @@ class Service(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[str] = mapped_column(String(40), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    kind: Mapped[ServiceKind] = mapped_column(
-        Enum(
-            ServiceKind,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[ServiceKind] = mapped_column(_value_enum(ServiceKind))
     name: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(String(400), default="")
     address: Mapped[str] = mapped_column(String(300))
     start_date: Mapped[date] = mapped_column(Date)
     monthly_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    status: Mapped[ServiceStatus] = mapped_column(
-        Enum(
-            ServiceStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[ServiceStatus] = mapped_column(_value_enum(ServiceStatus))
 
     customer: Mapped[Customer] = relationship(back_populates="services")
 

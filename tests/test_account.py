@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from app.customers.importer import import_register
+from app.customers.importer import (
+    CUSTOMER_COLUMNS,
+    CUSTOMER_OPTIONAL,
+    SERVICE_COLUMNS,
+    import_register,
+)
 from app.extensions import db
 from tests.conftest import PERSONS
 
@@ -40,36 +45,8 @@ def write_register(directory: Path, customers: list[dict], services: list[dict])
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, rows, fields in (
-        (
-            "customers.csv",
-            customers,
-            [
-                "customer_number",
-                "personal_identity_code",
-                "name",
-                "street_address",
-                "postal_code",
-                "city",
-                "email",
-                "phone",
-                "co_holder_name",
-            ],
-        ),
-        (
-            "services.csv",
-            services,
-            [
-                "service_id",
-                "customer_number",
-                "kind",
-                "name",
-                "details",
-                "address",
-                "start_date",
-                "monthly_price",
-                "status",
-            ],
-        ),
+        ("customers.csv", customers, [*CUSTOMER_COLUMNS, *CUSTOMER_OPTIONAL]),
+        ("services.csv", services, list(SERVICE_COLUMNS)),
     ):
         path = directory / name
         with path.open("w", encoding="utf-8", newline="") as handle:

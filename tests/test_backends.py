@@ -17,6 +17,15 @@ from tests.conftest import (
 )
 
 
+@pytest.fixture
+def postgres_app(tmp_path, oidc_issuer, postgres_url):
+    app = make_app(base_settings(tmp_path, oidc_issuer) | {"DATABASE_URL": postgres_url})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def walk(app, sub="anna.andersson", username="anna@example.fi"):
     client = english_client(app)
     registration = Registration(client)
@@ -26,8 +35,8 @@ def walk(app, sub="anna.andersson", username="anna@example.fi"):
 
 
 @pytest.mark.postgres
-def test_registration_and_services_on_postgresql(tmp_path, oidc_issuer, postgres_url):
-    app = make_app(base_settings(tmp_path, oidc_issuer) | {"DATABASE_URL": postgres_url})
+def test_registration_and_services_on_postgresql(tmp_path, postgres_app):
+    app = postgres_app
     import_demo_register(app, tmp_path / "register")
     client = walk(app)
     page = client.get("/account/services").text
@@ -35,15 +44,12 @@ def test_registration_and_services_on_postgresql(tmp_path, oidc_issuer, postgres
     with app.app_context():
         assert db.engine.dialect.name == "postgresql"
         assert db.session.scalar(select(func.count(Account.id))) == 1
-        stored = db.session.scalar(text("SELECT count(*) FROM sessions"))
-        assert stored >= 1
-        db.session.remove()
-        db.engine.dispose()
+        assert db.session.scalar(text("SELECT count(*) FROM sessions")) >= 1
 
 
 @pytest.mark.postgres
-def test_double_submit_on_postgresql_creates_one_account(tmp_path, oidc_issuer, postgres_url):
-    app = make_app(base_settings(tmp_path, oidc_issuer) | {"DATABASE_URL": postgres_url})
+def test_double_submit_on_postgresql_creates_one_account(postgres_app):
+    app = postgres_app
     client = english_client(app)
     registration = Registration(client)
     registration.accept_terms()
@@ -52,8 +58,6 @@ def test_double_submit_on_postgresql_creates_one_account(tmp_path, oidc_issuer, 
     registration.create_account("matti@example.fi")
     with app.app_context():
         assert db.session.scalar(select(func.count(Account.id))) == 1
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.redis
