@@ -108,10 +108,12 @@ def assert_accessible(page) -> None:
     """axe-core finds no WCAG 2.1 A/AA or best-practice violation on the page."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")
     results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
 def assert_no_horizontal_scroll(page) -> None:
+    page.wait_for_load_state("load")  # measure with the stylesheet applied
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
