@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +25,14 @@ def import_customers(customers_csv: Path, services_csv: Path) -> None:
     from app.customers.importer import ImportRefused, import_register
 
     config = current_app.config
-    with click.progressbar(length=1, label="Importing", file=sys.stderr) as bar:
+    with ExitStack() as stack:
+        bar = None
 
-        def progress(done: int) -> None:
-            bar.length = max(bar.length, bar.pos + done)
-            bar.update(done)
+        def start(total: int) -> None:  # the files are valid: show how the writing goes
+            nonlocal bar
+            bar = stack.enter_context(
+                click.progressbar(length=total, label="Importing", file=sys.stderr)
+            )
 
         try:
             result = import_register(
@@ -36,7 +40,8 @@ def import_customers(customers_csv: Path, services_csv: Path) -> None:
                 services_csv,
                 identity_key=config["IDENTITY_KEY"],
                 allow_temporary=config["IDENTITY_ALLOW_TEMPORARY"],
-                progress=progress,
+                progress=lambda done: bar.update(done),
+                on_total=start,
             )
         except ImportRefused as refused:
             for problem in refused.problems:

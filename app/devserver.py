@@ -7,6 +7,7 @@ one click away, and serves the portal on http://127.0.0.1:5000.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -49,10 +50,8 @@ def _start_provider(persons_file: Path) -> subprocess.Popen:
         except OSError:
             if process.poll() is not None:
                 raise SystemExit("the demo identification provider did not start") from None
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
     process.terminate()
     raise SystemExit("the demo identification provider did not answer")
 

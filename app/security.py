@@ -51,8 +51,27 @@ class IdentityCodeFilter(logging.Filter):
 _filter = IdentityCodeFilter()
 
 
+def _masking_factory(make_record):
+    """Wrap a log record factory so every record is masked as it is made."""
+
+    def make_masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        _filter.filter(record)
+        return record
+
+    make_masked_record.selfie_masking = True  # type: ignore[attr-defined]
+    return make_masked_record
+
+
 def register_logging(app: Flask) -> None:
-    """Attach the mask to the root logger's handlers and to Flask's and Werkzeug's loggers."""
+    """Mask every log record where it is made, and on the handlers and loggers known now.
+
+    The record factory covers every logger and every handler, including ones
+    configured later (Alembic's ``fileConfig`` replaces the root handlers
+    when migrations run in the process; gunicorn adds its own).
+    """
+    if not getattr(logging.getLogRecordFactory(), "selfie_masking", False):
+        logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(

@@ -223,7 +223,8 @@ def test_the_default_methods_are_bank_codes_and_mobile_certificate():
         '[{"id": "bank", "labels": {"sv": "Bank"}}]',
         '[{"id": "Bank Codes", "labels": {"sv": "a", "fi": "b", "en": "c"}}]',
         '[{"id": "bank", "labels": {"sv": "a", "fi": "b", "en": "c"}, "params": {"state": "x"}}]',
-        '[{"id": "bank", "labels": {"sv": "a", "fi": "b", "en": "c"}, "params": {"acr_values": 2}}]',
+        '[{"id": "bank", "labels": {"sv": "a", "fi": "b", "en": "c"},'
+        ' "params": {"acr_values": 2}}]',
         '[{"id": "a", "labels": {"sv": "a", "fi": "b", "en": "c"}},'
         ' {"id": "a", "labels": {"sv": "a", "fi": "b", "en": "c"}}]',
     ],

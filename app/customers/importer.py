@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,8 +51,10 @@ SERVICE_COLUMNS = (
 )
 CUSTOMER_REQUIRED_VALUES = ("customer_number", "name", "street_address", "postal_code", "city")
 SERVICE_REQUIRED_VALUES = ("service_id", "customer_number", "kind", "name", "address")
-BATCH = 2000  # rows per statement, under SQLite's 32,766 bound parameters
-MAX_PRICE = Decimal("99999999.99")
+BATCH = 2000  # rows per executemany call (each statement binds one row's columns)
+LOOKUP = 5000  # keys per IN (...) lookup, under SQLite's 32,766 bound parameters
+#: Up to 8 digits, then optionally a decimal comma or point and 1-2 decimals: Numeric(10, 2).
+PRICE_PATTERN = re.compile(r"\d{1,8}(?:[.,]\d{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class Problem:
     file: str
     line: int
     reason: str
+
+    def __post_init__(self) -> None:
+        # A reason may quote a value; a code in the wrong column must not leak through it.
+        object.__setattr__(self, "reason", identity_codes.mask(self.reason))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
@@ -87,63 +94,101 @@ class _Parsed:
     customers: list[dict] = field(default_factory=list)
     services: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Every customer number in the customers file, good row or bad (so that their
+    #: services are not also called unknown).
+    customer_numbers: set[str] = field(default_factory=set)
+    #: False when the customers file could not be read through (encoding, header, quoting).
+    customers_readable: bool = True
 
 
-def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]):
-    """Yield ``(line, row)`` for a UTF-8 CSV with a header; report structural problems."""
-    name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        problems.append(Problem(name, 0, f"cannot read the file ({error.strerror})"))
-        return
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        problems.append(Problem(name, line, "the file is not valid UTF-8"))
-        return
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        problems.append(Problem(name, 1, "the file is empty (a header row is needed)"))
-        return
-    except csv.Error as error:
-        problems.append(Problem(name, 1, f"broken CSV ({error})"))
-        return
-    missing = [c for c in columns if c not in header]
-    if missing:
-        problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
-        return
-    unknown = [h for h in header if h not in columns and h not in optional]
-    if unknown:
-        problems.append(Problem(name, 1, f"unknown column(s): {', '.join(unknown)}"))
-        return
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not value.strip() for value in row):
-                continue
-            if len(row) != len(header):
-                problems.append(
-                    Problem(name, line, f"expected {len(header)} fields, found {len(row)}")
-                )
-                continue
-            yield line, {key: value.strip() for key, value in zip(header, row, strict=True)}
-    except csv.Error as error:
-        problems.append(Problem(name, reader.line_num, f"broken CSV ({error})"))
+@dataclass
+class _CsvFile:
+    """A UTF-8 CSV file with a header row; structural problems go to ``problems``."""
+
+    path: Path
+    columns: tuple[str, ...]
+    optional: tuple[str, ...]
+    problems: list[Problem]
+    #: The column whose every value is collected in ``keys``, from bad rows too.
+    key: str | None = None
+    keys: set[str] = field(default_factory=set)
+    #: Whether every record could be read (sound encoding, header and quoting).
+    complete: bool = False
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """Yield ``(line, row)``; ``line`` is where a record starts (a quoted field may
+        span lines)."""
+        name, problems = str(self.path), self.problems
+        columns, optional = self.columns, self.optional
+        try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(name, 0, f"cannot read the file ({error.strerror})"))
+            return
+        data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as Excel writes
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            problems.append(Problem(name, line, "the file is not valid UTF-8"))
+            return
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            problems.append(Problem(name, 1, "the file is empty (a header row is needed)"))
+            return
+        except csv.Error as error:
+            problems.append(Problem(name, 1, f"broken CSV ({error})"))
+            return
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            problems.append(Problem(name, 1, f"repeated column(s): {', '.join(repeated)}"))
+            return
+        missing = [c for c in columns if c not in header]
+        if missing:
+            problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
+            return
+        unknown = [h for h in header if h not in columns and h not in optional]
+        if unknown:
+            problems.append(Problem(name, 1, f"unknown column(s): {', '.join(unknown)}"))
+            return
+        position = header.index(self.key) if self.key else None
+        end = reader.line_num
+        try:
+            for row in reader:
+                line, end = end + 1, reader.line_num
+                if not row or all(not value.strip() for value in row):
+                    continue
+                if position is not None and position < len(row) and row[position].strip():
+                    self.keys.add(row[position].strip())
+                if len(row) != len(header):
+                    problems.append(
+                        Problem(name, line, f"expected {len(header)} fields, found {len(row)}")
+                    )
+                    continue
+                yield line, {key: value.strip() for key, value in zip(header, row, strict=True)}
+        except csv.Error as error:
+            problems.append(Problem(name, end + 1, f"broken CSV ({error})"))
+            return
+        self.complete = True
 
 
 def _parse_price(value: str) -> Decimal:
-    price = Decimal(value.replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+    """``29,90``, ``29.90``, ``1 299,00``: a non-negative amount with at most two decimals."""
+    compact = value.replace(" ", "").replace("\u00a0", "")
+    if not PRICE_PATTERN.fullmatch(compact):
         raise InvalidOperation
-    return price.quantize(Decimal("0.01"))
+    return Decimal(compact.replace(",", ".")).quantize(Decimal("0.01"))
 
 
 def _parse_customers(path: Path, key: str, allow_temporary: bool, parsed: _Parsed) -> None:
     seen: dict[str, int] = {}
     name = str(path)
-    for line, row in _rows(path, CUSTOMER_COLUMNS, CUSTOMER_OPTIONAL, parsed.problems):
+    csv_file = _CsvFile(
+        path, CUSTOMER_COLUMNS, CUSTOMER_OPTIONAL, parsed.problems, key="customer_number"
+    )
+    for line, row in csv_file.rows():
         problem = _customer_problem(row, seen, line)
         if problem is None and row["personal_identity_code"]:
             try:
@@ -158,7 +203,6 @@ def _parse_customers(path: Path, key: str, allow_temporary: bool, parsed: _Parse
         if problem:
             parsed.problems.append(Problem(name, line, problem))
             continue
-        seen[row["customer_number"]] = line
         parsed.customers.append(
             {
                 "customer_number": row["customer_number"],
@@ -174,15 +218,19 @@ def _parse_customers(path: Path, key: str, allow_temporary: bool, parsed: _Parse
             }
         )
         row.pop("personal_identity_code", None)  # the clear code goes no further
+    parsed.customer_numbers.update(csv_file.keys)
+    parsed.customers_readable = csv_file.complete
 
 
 def _customer_problem(row: dict, seen: dict[str, int], line: int) -> str | None:
+    number = row["customer_number"]
+    if number in seen:
+        return f"duplicate customer_number {number} (first on line {seen[number]})"
+    if number:
+        seen[number] = line  # a later row with this number is a duplicate, this one good or bad
     empty = [c for c in CUSTOMER_REQUIRED_VALUES if not row[c]]
     if empty:
         return f"empty value in: {', '.join(empty)}"
-    if row["customer_number"] in seen:
-        first = seen[row["customer_number"]]
-        return f"duplicate customer_number {row['customer_number']} (first on line {first})"
     too_long = [
         c
         for c, n in (
@@ -193,8 +241,9 @@ def _customer_problem(row: dict, seen: dict[str, int], line: int) -> str | None:
             ("postal_code", 20),
             ("phone", 40),
             ("email", 254),
+            ("co_holder_name", 200),
         )
-        if len(row[c]) > n
+        if len(row.get(c) or "") > n
     ]
     if too_long:
         return f"value too long in: {', '.join(too_long)}"
@@ -206,20 +255,24 @@ def _customer_problem(row: dict, seen: dict[str, int], line: int) -> str | None:
     return None
 
 
-def _parse_services(path: Path, known_customers: set[str], parsed: _Parsed) -> None:
+def _parse_services(path: Path, known_customers: set[str] | None, parsed: _Parsed) -> None:
+    """``known_customers`` None: the customers file was unreadable, so skip that check
+    rather than call every service's customer unknown."""
     seen: dict[str, int] = {}
     name = str(path)
     kinds = {k.value for k in ServiceKind}
     statuses = {s.value for s in ServiceStatus}
-    for line, row in _rows(path, SERVICE_COLUMNS, (), parsed.problems):
+    for line, row in _CsvFile(path, SERVICE_COLUMNS, (), parsed.problems).rows():
         reason = None
+        service_id = row["service_id"]
         empty = [c for c in SERVICE_REQUIRED_VALUES if not row[c]]
-        if empty:
+        if service_id in seen:
+            reason = f"duplicate service_id {service_id} (first on line {seen[service_id]})"
+        elif empty:
             reason = f"empty value in: {', '.join(empty)}"
-        elif row["service_id"] in seen:
-            first = seen[row["service_id"]]
-            reason = f"duplicate service_id {row['service_id']} (first on line {first})"
-        elif row["customer_number"] not in known_customers:
+        elif len(service_id) > 40:
+            reason = "value too long in: service_id"
+        elif known_customers is not None and row["customer_number"] not in known_customers:
             reason = f"unknown customer_number {row['customer_number']}"
         elif row["kind"].lower() not in kinds:
             reason = f"unknown kind {row['kind']!r} (expected one of: {', '.join(sorted(kinds))})"
@@ -237,10 +290,11 @@ def _parse_services(path: Path, known_customers: set[str], parsed: _Parsed) -> N
                 price = _parse_price(row["monthly_price"])
             except (InvalidOperation, ValueError):
                 reason = f"bad monthly_price {row['monthly_price']!r}"
+        if service_id:
+            seen.setdefault(service_id, line)
         if reason:
             parsed.problems.append(Problem(name, line, reason))
             continue
-        seen[row["service_id"]] = line
         parsed.services.append(
             {
                 "service_id": row["service_id"],
@@ -268,36 +322,51 @@ def _chunks(items: list[dict], size: int = BATCH) -> Iterator[list[dict]]:
 def _upsert(
     table: Table, key: str, rows: list[dict], compare: Iterable[str], progress
 ) -> tuple[int, int]:
-    """Insert new rows and update changed ones; returns (added, updated)."""
+    """Insert new rows and update changed ones; returns (added, updated).
+
+    The stored rows are read first and compared in Python, so only new and
+    changed rows are written, each batch as one prepared statement executed
+    for many rows (``executemany``): compiling a multi-row VALUES statement
+    costs far more than running it. The upsert's conflict clause still only
+    rewrites a row whose values differ.
+    """
     dialect = db.session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert is None:
         raise RuntimeError(f"the import supports SQLite and PostgreSQL, not {dialect}")
-    existing = {}
-    for chunk in _chunks(rows, 900):
-        keys = [r[key] for r in chunk]
-        existing.update(
-            db.session.execute(select(table.c[key], table.c.id).where(table.c[key].in_(keys))).all()
-        )
-    added = sum(1 for r in rows if r[key] not in existing)
-    updated = 0
-    now = utcnow()
     compare = list(compare)
-    for chunk in _chunks(rows):
-        statement = insert(table).values(
-            [{**r, "updated_at": now} if "updated_at" in table.c else r for r in chunk]
-        )
-        changed = or_(*[table.c[c].is_distinct_from(statement.excluded[c]) for c in compare])
-        set_ = {c: statement.excluded[c] for c in compare}
-        if "updated_at" in table.c:
-            set_["updated_at"] = statement.excluded.updated_at
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c[key]], set_=set_, where=changed
-        )
-        result = db.session.execute(statement)
-        updated += max((result.rowcount or 0), 0)
+    lookup = select(table.c[key], *(table.c[c] for c in compare))
+    writes: list[dict] = []
+    added = 0
+    for chunk in _chunks(rows, LOOKUP):
+        stored = {
+            found[0]: tuple(found[1:])
+            for found in db.session.execute(lookup.where(table.c[key].in_([r[key] for r in chunk])))
+        }
+        for row in chunk:
+            old = stored.get(row[key])
+            if old is None:
+                added += 1
+                writes.append(row)
+            elif old != tuple(row[c] for c in compare):
+                writes.append(row)
         progress(len(chunk))
-    return added, max(updated - added, 0)
+    if not writes:
+        return added, 0
+    statement = insert(table)
+    set_ = {c: statement.excluded[c] for c in compare}
+    if "updated_at" in table.c:
+        set_["updated_at"] = statement.excluded.updated_at
+        now = utcnow()
+        writes = [{**r, "updated_at": now} for r in writes]
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_=set_,
+        where=or_(*[table.c[c].is_distinct_from(statement.excluded[c]) for c in compare]),
+    )
+    for chunk in _chunks(writes):
+        db.session.execute(statement, chunk)
+    return added, len(writes) - added
 
 
 def import_register(
@@ -307,14 +376,24 @@ def import_register(
     identity_key: str,
     allow_temporary: bool,
     progress: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
 ) -> ImportResult:
-    """Validate both files, then upsert everything in one transaction or nothing at all."""
+    """Validate both files, then upsert everything in one transaction or nothing at all.
+
+    Once the files are valid, ``on_total`` receives the number of rows to
+    write and ``progress`` then receives each written batch's size.
+    """
     parsed = _Parsed()
     _parse_customers(Path(customers_file), identity_key, allow_temporary, parsed)
-    known = {c["customer_number"] for c in parsed.customers} | _existing_customer_numbers()
+    known = (
+        parsed.customer_numbers | _existing_customer_numbers()
+        if parsed.customers_readable
+        else None
+    )
     _parse_services(Path(services_file), known, parsed)
     if parsed.problems:
         raise ImportRefused(parsed.problems)
+    on_total(len(parsed.customers) + len(parsed.services))
     result = ImportResult()
     try:
         customer_table = Customer.__table__

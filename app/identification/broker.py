@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.common.errors import AuthlibBaseError
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwe, jwt
 from joserfc.errors import JoseError
