@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.identification.broker import BrokerMisconfigured, check_issuer
 from app.models import Account, AuditEvent
-from app.registration.state import KEY, IDENTIFIED_MAX_AGE_SECONDS
+from app.registration.state import IDENTIFIED_MAX_AGE_SECONDS, KEY
 from tests.conftest import PERSONS, english_client, set_person_claims
 
 PASSWORD = "correct horse battery"
