@@ -10,6 +10,7 @@ from flask import Flask, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import LANGUAGES
@@ -162,6 +163,14 @@ def register_error_handlers(app: Flask) -> None:
     def broker_misconfigured(error):
         current_app.logger.error("identification broker misconfigured: %s", error)
         return render_error(503, _l("Identification is temporarily unavailable"))
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_unavailable(error):
+        from app.extensions import db
+
+        db.session.rollback()
+        current_app.logger.error("database error: %s", type(error).__name__)
+        return render_error(503)
 
     @app.errorhandler(500)
     def internal_error(error):

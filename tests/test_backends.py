@@ -83,3 +83,22 @@ def test_the_session_cookie_holds_only_an_opaque_id(tmp_path, oidc_issuer, redis
     cookie = client.get_cookie("selfie_session")
     assert cookie.http_only and cookie.same_site == "Lax"
     assert "anna" not in cookie.value and "." not in cookie.value
+
+
+@pytest.mark.redis
+def test_an_unreachable_database_gives_a_friendly_page(tmp_path, oidc_issuer, redis_url):
+    """Sessions in Redis, the database down: a translated 503, not a stack trace."""
+    from app import create_app
+
+    settings = base_settings(tmp_path, oidc_issuer) | {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/selfie",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+    }
+    app = create_app(settings)  # starting needs no database: nothing slow or fragile at start-up
+    client = english_client(app)
+    client.set_cookie("selfie_lang", "fi")
+    response = client.get("/terms/")
+    assert response.status_code == 503
+    assert '<html lang="fi">' in response.text
+    assert "Traceback" not in response.text and "psycopg" not in response.text
