@@ -47,6 +47,14 @@ def configure(app: Flask) -> None:
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("RATELIMIT_KEY_PREFIX", "selfie")
+    if config["SESSION_COOKIE_SECURE"]:
+        # A __Host- cookie is only accepted Secure, with Path=/ and no Domain: the
+        # browser sends it to this host alone (ASVS 3.4.4). Plain http in development
+        # cannot set one, so the prefix goes on only where cookies are Secure.
+        name = config["SESSION_COOKIE_NAME"].removeprefix("__Host-")
+        config["SESSION_COOKIE_NAME"] = f"__Host-{name}"
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the session id itself is rotated instead
     login_manager.login_message = None
