@@ -148,11 +148,13 @@ def audit_export(fmt: str, since: str | None) -> None:
 
 @audit_cli.command("prune")
 def audit_prune() -> None:
-    """Delete events older than SELFIE_AUDIT_RETENTION_DAYS."""
+    """Delete events older than SELFIE_AUDIT_RETENTION_DAYS (and expired login locks)."""
     from app.accounts import audit
+    from app.accounts.service import prune_throttles
 
     days = int(current_app.config["AUDIT_RETENTION_DAYS"])
     click.echo(f"Deleted {audit.prune(days)} event(s) older than {days} days.")
+    click.echo(f"Forgot {prune_throttles()} expired login lock(s).")
 
 
 def register(app: Flask) -> None:

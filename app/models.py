@@ -90,16 +90,33 @@ class Account(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="sv")
     #: Bumped when the password changes: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    lock_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def get_id(self) -> str:
         """Flask-Login's id carries the session version, so old sessions stop matching."""
         return f"{self.id}:{self.session_version}"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per typed username, whether or not an account has it.
+
+    Keyed by a hash of the normalised username, so an unknown address locks
+    exactly like a registered one and the lock reveals nothing; the hash
+    keeps typed addresses (or a code typed by mistake) out of the table.
+    """
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lock_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 class Customer(db.Model):

@@ -101,6 +101,8 @@ def test_masking_catches_anything_shaped_like_a_code(text, expected):
     [
         ("short", "", passwords.PasswordProblem.TOO_SHORT),
         ("elevenchars", "", passwords.PasswordProblem.TOO_SHORT),
+        ("a" + " " * 12 + "b", "", passwords.PasswordProblem.TOO_SHORT),  # spaces combined
+        ("two  words  x", "", passwords.PasswordProblem.TOO_SHORT),
         ("x" * 129, "", passwords.PasswordProblem.TOO_LONG),
         ("1q2w3e4r5t6y", "", passwords.PasswordProblem.COMMON),
         ("123456789ABC", "", passwords.PasswordProblem.COMMON),

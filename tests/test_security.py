@@ -253,6 +253,29 @@ def test_five_failed_logins_lock_the_username(anna):
     assert LOCKED_MESSAGE in response.text
 
 
+def test_an_unknown_username_locks_exactly_like_a_registered_one(anna):
+    """The lock itself must not tell which addresses are registered."""
+    answers = {}
+    for username in (USERNAME, "nobody.here@example.fi"):
+        for _ in range(accounts.FAILURES_BEFORE_LOCK - 1):
+            login(anna, username, WRONG)
+        last = login(anna, username, WRONG)
+        answers[username] = (last.status_code, LOCKED_MESSAGE in last.text)
+    assert answers[USERNAME] == answers["nobody.here@example.fi"] == (400, True)
+
+
+def test_the_throttle_keeps_no_typed_username(app, anna):
+    from app.models import LoginThrottle
+
+    for _ in range(2):
+        login(anna, "131052-308T", WRONG)
+        login(anna, USERNAME, WRONG)
+    with app.app_context():
+        keys = [row.username_key for row in db.session.scalars(select(LoginThrottle))]
+    assert len(keys) == 2
+    assert all(len(key) == 64 and "@" not in key and "131052" not in key for key in keys)
+
+
 def test_a_locked_username_refuses_even_the_right_password(anna):
     for _ in range(accounts.FAILURES_BEFORE_LOCK):
         login(anna, password=WRONG)

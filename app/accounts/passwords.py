@@ -8,6 +8,7 @@ common ones. Hashing is argon2id through argon2-cffi.
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -19,6 +20,7 @@ MAX_LENGTH = 128
 COMMON_LIST_SIZE = 10_000
 
 _hasher = PasswordHasher()
+_RUNS_OF_SPACES = re.compile(r"\s{2,}")
 
 
 class PasswordProblem(enum.StrEnum):
@@ -45,7 +47,7 @@ def problems(password: str, email: str = "") -> list[PasswordProblem]:
     """Every rule ``password`` breaks, in the order the form states them."""
     password = normalise(password)
     found = []
-    if len(password) < MIN_LENGTH:
+    if len(_RUNS_OF_SPACES.sub(" ", password)) < MIN_LENGTH:  # ASVS 2.1.1: spaces combined
         found.append(PasswordProblem.TOO_SHORT)
     if len(password) > MAX_LENGTH:
         found.append(PasswordProblem.TOO_LONG)

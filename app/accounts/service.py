@@ -6,17 +6,18 @@ typed error it can translate; nothing here knows about requests or sessions.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import passwords
 from app.extensions import db
 from app.identification import Identified
-from app.models import Account, utcnow
+from app.models import Account, LoginThrottle, utcnow
 
 #: Failed logins within this window count towards a lock.
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -131,52 +132,78 @@ def create_account(new: NewAccount) -> Account:
     return account
 
 
+def throttle_key(username: str) -> str:
+    """The login throttle's key: a hash of the normalised username (never the text)."""
+    try:
+        normalised = normalise_username(username)
+    except EmailNotValidError:
+        normalised = username.strip().lower()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
 def authenticate(username: str, password: str) -> Account:
-    """Check credentials, counting failures and locking for a while after too many."""
+    """Check credentials, counting failures and locking for a while after too many.
+
+    Failures count per typed username, registered or not, so neither the
+    message, the status nor the lock tells an attacker which usernames exist.
+    """
+    key = throttle_key(username)
+    throttle = db.session.scalar(select(LoginThrottle).where(LoginThrottle.username_key == key))
     try:
         account = find_by_username(normalise_username(username))
     except EmailNotValidError:
         account = None
     now = utcnow()
-    if account is not None and account.locked_until and account.locked_until > now:
+    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
         passwords.verify_password(None, password)  # same cost as any other attempt
-        raise AccountLocked(account.locked_until)
+        raise AccountLocked(throttle.locked_until)
     if not passwords.verify_password(account.password_hash if account else None, password):
-        if account is not None:
-            _record_failure(account, now)
+        _record_failure(throttle or LoginThrottle(username_key=key, failures=0, lock_count=0), now)
         raise LoginFailed()
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
-    account.failed_logins = 0
-    account.failures_since = None
-    account.lock_count = 0
-    account.locked_until = None
+    if throttle is not None:
+        db.session.delete(throttle)
     db.session.commit()
     return account
 
 
-def _record_failure(account: Account, now: datetime) -> None:
-    if account.failures_since is None or now - account.failures_since > FAILURE_WINDOW:
-        account.failed_logins = 0
-        account.failures_since = now
-    account.failed_logins += 1
-    if account.failed_logins >= FAILURES_BEFORE_LOCK:
-        account.lock_count += 1
-        account.locked_until = now + min(LOCK_BASE * 2 ** (account.lock_count - 1), LOCK_MAX)
-        account.failed_logins = 0
-        account.failures_since = None
+def _record_failure(throttle: LoginThrottle, now: datetime) -> None:
+    if throttle.failures_since is None or now - throttle.failures_since > FAILURE_WINDOW:
+        throttle.failures = 0
+        throttle.failures_since = now
+    throttle.failures += 1
+    db.session.add(throttle)
+    if throttle.failures >= FAILURES_BEFORE_LOCK:
+        throttle.lock_count += 1
+        throttle.locked_until = now + min(LOCK_BASE * 2 ** (throttle.lock_count - 1), LOCK_MAX)
+        throttle.failures = 0
+        throttle.failures_since = None
         db.session.commit()
-        raise AccountLocked(account.locked_until)
-    db.session.commit()
+        raise AccountLocked(throttle.locked_until)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a parallel first failure for the same username won the insert
+        db.session.rollback()
 
 
 def set_password(account: Account, password: str) -> None:
-    """Replace the password and end every other session of the account."""
+    """Replace the password, lift any login lock and end every other session."""
     account.password_hash = passwords.hash_password(password)
     account.session_version += 1
-    account.failed_logins = 0
-    account.locked_until = None
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.username_key == throttle_key(account.username))
+    )
     db.session.commit()
+
+
+def prune_throttles(older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget login failures and locks that ended long ago."""
+    result = db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.updated_at < utcnow() - older_than)
+    )
+    db.session.commit()
+    return result.rowcount or 0
 
 
 def set_language(account: Account, language: str) -> None:
