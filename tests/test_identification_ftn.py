@@ -8,6 +8,7 @@ answers so the portal's validation is proven to refuse them.
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -132,6 +133,9 @@ def test_the_portal_publishes_its_public_keys(ftn, key_files):
         "wrong_issuer",
         "alg_none",
         "wrong_enc_key",
+        "wrong_acr",
+        "foreign_azp",
+        "future_iat",
     ],
 )
 def test_tampered_id_tokens_are_refused_and_create_nothing(ftn, ftn_app, provider, kind):
@@ -168,3 +172,47 @@ def test_a_plain_client_cannot_fool_the_strict_provider(tmp_path, provider):
     page = requests.get(registration.start_identification(), timeout=5)
     assert page.status_code == 400
     assert "authorize: no request object" in provider.refusals
+
+
+def test_an_identity_code_given_only_by_userinfo_is_read_from_there(ftn, ftn_app, provider):
+    provider.userinfo_only = {"hetu"}
+    response = ftn.register("anna.andersson", "anna@example.fi")
+    assert response.headers["Location"].endswith("/account/services")
+    assert any(r["path"] == "/userinfo" for r in provider.requests_log)
+    assert accounts(ftn_app) == 1
+
+
+@pytest.mark.parametrize("kind", ["wrong_sub", "unencrypted", "bad_signature"])
+def test_a_tampered_userinfo_answer_is_refused(ftn, ftn_app, provider, kind):
+    provider.userinfo_only = {"hetu"}
+    provider.tamper_userinfo(kind)
+    ftn.accept_terms()
+    response = ftn.identify("anna.andersson")
+    assert response.headers["Location"].endswith("/register/")
+    assert f"userinfo:{kind}" in provider.applied_tampers
+    assert "could not be verified" in ftn.client.get("/register/").text
+    assert accounts(ftn_app) == 0
+
+
+def test_a_callback_naming_another_issuer_is_refused(ftn, ftn_app):
+    """RFC 9207: the iss parameter on the callback must be the broker's own."""
+    ftn.accept_terms()
+    callback = ftn.authorize_at_provider(ftn.start_identification(), "anna.andersson")
+    assert "iss=" in callback
+    forged = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", callback)
+    ftn.client.get(forged)
+    assert "could not be verified" in ftn.client.get("/register/").text
+    assert accounts(ftn_app) == 0
+
+
+def test_a_callback_after_fifteen_minutes_at_the_broker_is_refused(ftn, ftn_app, monkeypatch):
+    from app.identification import broker
+
+    ftn.accept_terms()
+    callback = ftn.authorize_at_provider(ftn.start_identification(), "anna.andersson")
+    started = time.time()
+    monkeypatch.setattr(broker.time, "time", lambda: started + broker.PENDING_MAX_AGE_SECONDS + 1)
+    ftn.client.get(callback)
+    monkeypatch.undo()
+    assert "could not be verified" in ftn.client.get("/register/").text
+    assert accounts(ftn_app) == 0

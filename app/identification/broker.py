@@ -37,6 +37,9 @@ CLOCK_LEEWAY_SECONDS = 60
 PENDING_MAX_AGE_SECONDS = 15 * 60
 METADATA_TTL_SECONDS = 3600
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+PROFILES = ("plain", "ftn")
+#: A signature that fails with cached keys refetches them at most this often.
+KEYS_REFRESH_INTERVAL_SECONDS = 60
 
 
 class BrokerUnavailable(Exception):
@@ -103,9 +106,13 @@ class PendingIdentification:
     code_verifier: str
     method: str
     started_at: int
+    #: The assurance levels asked for (``acr_values``); the answer must be one of them.
+    acr_values: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        data["acr_values"] = list(self.acr_values)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> PendingIdentification:
@@ -115,6 +122,7 @@ class PendingIdentification:
             code_verifier=str(data["code_verifier"]),
             method=str(data["method"]),
             started_at=int(data["started_at"]),  # type: ignore[arg-type]
+            acr_values=tuple(str(v) for v in data.get("acr_values") or ()),  # type: ignore[union-attr]
         )
 
 
@@ -142,11 +150,21 @@ class _Cache:
 
 
 _cache = _Cache()
+_last_forced_refresh: dict[str, float] = {}
+
+
+def _refresh_allowed(url: str) -> bool:
+    now = time.monotonic()
+    if now - _last_forced_refresh.get(url, float("-inf")) < KEYS_REFRESH_INTERVAL_SECONDS:
+        return False
+    _last_forced_refresh[url] = now
+    return True
 
 
 def clear_cache() -> None:
     """Forget discovery documents and key sets (tests start each provider afresh)."""
     _cache.clear()
+    _last_forced_refresh.clear()
 
 
 def check_issuer(issuer: str) -> None:
@@ -165,6 +183,8 @@ class Broker:
     def __init__(self, config: BrokerConfig, http: requests.Session | None = None):
         if not config.issuer:
             raise BrokerMisconfigured("SELFIE_OIDC_ISSUER is not set")
+        if config.profile not in PROFILES:
+            raise BrokerMisconfigured(f"SELFIE_OIDC_PROFILE must be one of {', '.join(PROFILES)}")
         check_issuer(config.issuer)
         if config.ftn and not (config.signing_key_file and config.encryption_key_file):
             raise BrokerMisconfigured("the FTN profile needs signing and encryption key files")
@@ -188,9 +208,14 @@ class Broker:
     def metadata(self) -> dict:
         url = f"{self.config.issuer}/.well-known/openid-configuration"
         document = _cache.get(url, self._get_json)
-        if document.get("issuer", "").rstrip("/") != self.config.issuer:
+        if str(document.get("issuer", "")).rstrip("/") != self.config.issuer:
             raise BrokerUnavailable("discovery document names another issuer")
         return document
+
+    @property
+    def issuer(self) -> str:
+        """The issuer exactly as the broker spells it (tokens must carry this value)."""
+        return str(self.metadata()["issuer"])
 
     def _provider_keys(self, refresh: bool = False) -> KeySet:
         jwks = _cache.get(self.metadata()["jwks_uri"], self._get_json, refresh=refresh)
@@ -235,6 +260,7 @@ class Broker:
             code_verifier=generate_token(64),
             method=method.id,
             started_at=int(time.time()),
+            acr_values=tuple(method.params.get("acr_values", "").split()),
         )
         extra = {"nonce": pending.nonce, "ui_locales": locale, **method.params}
         if self.config.ftn:
@@ -254,7 +280,7 @@ class Broker:
         claims = {
             **params,
             "iss": self.config.client_id,
-            "aud": self.config.issuer,
+            "aud": self.issuer,
             "iat": now,
             "nbf": now,
             "exp": now + 300,
@@ -279,7 +305,7 @@ class Broker:
             str(params.get("state")), pending.state
         ):
             raise IdentificationFailed("state")
-        if params.get("iss") and str(params["iss"]).rstrip("/") != self.config.issuer:
+        if params.get("iss") and str(params["iss"]) != self.issuer:
             raise IdentificationFailed("iss")  # RFC 9207: the answer names another issuer
         if time.time() - pending.started_at > PENDING_MAX_AGE_SECONDS:
             raise IdentificationFailed("expired")
@@ -291,6 +317,7 @@ class Broker:
             raise IdentificationFailed("code")
         token = self._exchange(str(params["code"]), pending, redirect_uri)
         claims = self._validate_id_token(token.get("id_token"), pending.nonce)
+        self._check_acr(claims, pending)
         if self.config.identity_claim not in claims and token.get("access_token"):
             claims = {**self._userinfo(str(token["access_token"]), claims["sub"]), **claims}
         try:
@@ -332,8 +359,14 @@ class Broker:
             raise IdentificationFailed("decrypt") from None
 
     def _verify(self, value: str) -> dict:
-        """Verify a JWS against the provider's keys, refetching them once (key rotation)."""
+        """Verify a JWS against the provider's keys, refetching them once (key rotation).
+
+        A forced refetch happens at most once a minute, so a stream of bad
+        signatures cannot make the portal hammer the broker's JWKS endpoint.
+        """
         for refresh in (False, True):
+            if refresh and not _refresh_allowed(self.metadata()["jwks_uri"]):
+                break
             try:
                 keys = self._provider_keys(refresh)
                 return dict(jwt.decode(value, keys, algorithms=SIGNING_ALGORITHMS).claims)
@@ -351,7 +384,7 @@ class Broker:
         claims = self._verify(id_token)
         registry = JWTClaimsRegistry(
             leeway=CLOCK_LEEWAY_SECONDS,
-            iss={"essential": True, "value": self.config.issuer},
+            iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.config.client_id},
             sub={"essential": True},
             exp={"essential": True},
@@ -363,9 +396,19 @@ class Broker:
         except JoseError as error:
             raise IdentificationFailed(f"claims_{getattr(error, 'claim', 'invalid')}") from None
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != self.config.client_id:
+        if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.config.client_id:
             raise IdentificationFailed("claims_azp")
         return claims
+
+    def _check_acr(self, claims: dict, pending: PendingIdentification) -> None:
+        """The assurance level answered must be one asked for (required in the FTN profile)."""
+        if not pending.acr_values:
+            return
+        acr = claims.get("acr")
+        if acr is None and not self.config.ftn:
+            return  # some plain brokers do not echo acr; FTN brokers must
+        if acr not in pending.acr_values:
+            raise IdentificationFailed("claims_acr")
 
     def _userinfo(self, access_token: str, subject: str) -> dict:
         endpoint = self.metadata().get("userinfo_endpoint")
@@ -388,10 +431,19 @@ class Broker:
                     raise IdentificationFailed("not_encrypted")
                 body = self._decrypt(body)
             claims = self._verify(body)
+            if claims.get("iss", self.issuer) != self.issuer or claims.get(
+                "aud", self.config.client_id
+            ) not in (self.config.client_id, [self.config.client_id]):
+                raise IdentificationFailed("userinfo_claims")
         elif self.config.ftn:
             raise IdentificationFailed("not_encrypted")
         else:
-            claims = response.json()
+            try:
+                claims = response.json()
+            except ValueError:
+                raise IdentificationFailed("userinfo") from None
+        if not isinstance(claims, dict):
+            raise IdentificationFailed("userinfo")
         if claims.get("sub") != subject:
             raise IdentificationFailed("userinfo_subject")
         return claims

@@ -16,7 +16,21 @@ from app.i18n import LANGUAGES
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 #: Parameters the portal sets itself; a methods file may not override them.
-_RESERVED = {"client_id", "redirect_uri", "state", "nonce", "code_challenge", "response_type"}
+_RESERVED = {
+    "client_id",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+    "response_type",
+    "scope",
+    "request",
+    "request_uri",
+    "ui_locales",
+    "ftn_spname",
+}
 
 
 class MethodsFileError(ValueError):

@@ -78,6 +78,8 @@ TAMPER_KINDS = frozenset(
         "wrong_acr",  # ID token acr is not the one requested
         "alg_none",  # inner JWT is unsigned (alg none), still encrypted
         "wrong_enc_key",  # JWE encrypted to a key that is not the client's
+        "foreign_azp",  # ID token names another client as its authorized party
+        "future_iat",  # ID token issued an hour from now
     }
 )
 #: What ``tamper_userinfo(kind)`` accepts; each makes the NEXT userinfo response misbehave.
@@ -203,6 +205,8 @@ class StrictFtnProvider:
     pending_userinfo_tamper: str | None = None
     #: Tamper kinds that have been applied, in order.
     applied_tampers: list[str] = field(default_factory=list)
+    #: Claims left out of ID tokens and given only by /userinfo (as some brokers do).
+    userinfo_only: set[str] = field(default_factory=set)
     #: The provider's signing key (private); /jwks publishes its public half.
     signing_key: RSAKey = field(default_factory=lambda: _generated_key("provider-sig"))
 
@@ -601,7 +605,7 @@ class StrictFtnProvider:
             if tamper_kind:
                 self.applied_tampers.append(tamper_kind)
         claims: dict[str, Any] = {
-            **self.persons[code.sub],
+            **{k: v for k, v in self.persons[code.sub].items() if k not in self.userinfo_only},
             "iss": self.issuer,
             "sub": code.sub,
             "aud": client_id,
@@ -651,6 +655,11 @@ class StrictFtnProvider:
                 del claims["nonce"]
             case "wrong_issuer":
                 claims["iss"] = "https://evil.example"
+            case "foreign_azp":
+                claims["azp"] = "someone-else"
+            case "future_iat":
+                claims["iat"] = claims["iat"] + 3600
+                claims["exp"] = claims["iat"] + ID_TOKEN_LIFETIME
             case "wrong_acr":
                 claims["acr"] = ACR_LOA2 if claims["acr"] == ACR_LOA3 else ACR_LOA3
             case "wrong_enc_key":

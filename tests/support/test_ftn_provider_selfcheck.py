@@ -240,6 +240,10 @@ class HonestClient:
             raise TokenRejected("nonce")
         if claims.get("acr") != flow.acr:
             raise TokenRejected("acr")
+        if "azp" in claims and claims["azp"] != CLIENT_ID:
+            raise TokenRejected("azp")
+        if not isinstance(claims.get("iat"), int) or claims["iat"] > now + 60:
+            raise TokenRejected("iat")
         return claims
 
 
