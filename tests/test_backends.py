@@ -102,3 +102,38 @@ def test_an_unreachable_database_gives_a_friendly_page(tmp_path, oidc_issuer, re
     assert response.status_code == 503
     assert '<html lang="fi">' in response.text
     assert "Traceback" not in response.text and "psycopg" not in response.text
+
+
+@pytest.mark.postgres
+def test_parallel_wrong_passwords_all_count_towards_the_lock(postgres_app):
+    """Failures are counted in the database atomically: threads cannot lose counts."""
+    import threading
+
+    from app.accounts import service as accounts
+    from app.models import LoginThrottle
+
+    outcomes: list[str] = []
+    barrier = threading.Barrier(accounts.FAILURES_BEFORE_LOCK - 1)
+
+    def attempt():
+        with postgres_app.app_context():
+            barrier.wait()
+            try:
+                accounts.authenticate("target@example.fi", "wrong password entirely")
+            except accounts.LoginFailed:
+                outcomes.append("failed")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(accounts.FAILURES_BEFORE_LOCK - 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["failed"] * (accounts.FAILURES_BEFORE_LOCK - 1)
+    with postgres_app.app_context():
+        assert (
+            db.session.scalar(select(LoginThrottle.failures)) == accounts.FAILURES_BEFORE_LOCK - 1
+        )
+        with pytest.raises(accounts.AccountLocked):
+            accounts.authenticate("target@example.fi", "wrong password entirely")

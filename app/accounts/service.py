@@ -7,11 +7,15 @@ typed error it can translate; nothing here knows about requests or sessions.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from flask import current_app
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import passwords
@@ -133,12 +137,17 @@ def create_account(new: NewAccount) -> Account:
 
 
 def throttle_key(username: str) -> str:
-    """The login throttle's key: a hash of the normalised username (never the text)."""
+    """A keyed hash (HMAC-SHA-256 with the secret key) of the normalised username.
+
+    Keyed, because a typed username may be an identity code by mistake, and a
+    plain hash of a code is found by trying every code in a minute.
+    """
     try:
         normalised = normalise_username(username)
     except EmailNotValidError:
-        normalised = username.strip().lower()
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+        normalised = username.strip().lower()[:254]
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def authenticate(username: str, password: str) -> Account:
@@ -148,52 +157,77 @@ def authenticate(username: str, password: str) -> Account:
     message, the status nor the lock tells an attacker which usernames exist.
     """
     key = throttle_key(username)
-    throttle = db.session.scalar(select(LoginThrottle).where(LoginThrottle.username_key == key))
+    now = utcnow()
+    locked_until = db.session.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)
+    )
     try:
         account = find_by_username(normalise_username(username))
     except EmailNotValidError:
         account = None
-    now = utcnow()
-    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
+    if locked_until is not None and locked_until > now:
         passwords.verify_password(None, password)  # same cost as any other attempt
-        raise AccountLocked(throttle.locked_until)
+        raise AccountLocked(locked_until)
     if not passwords.verify_password(account.password_hash if account else None, password):
-        _record_failure(throttle or LoginThrottle(username_key=key, failures=0, lock_count=0), now)
+        _record_failure(key, now)
         raise LoginFailed()
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
-    if throttle is not None:
-        db.session.delete(throttle)
+    _forget_failures(key)
     db.session.commit()
     return account
 
 
-def _record_failure(throttle: LoginThrottle, now: datetime) -> None:
-    if throttle.failures_since is None or now - throttle.failures_since > FAILURE_WINDOW:
-        throttle.failures = 0
-        throttle.failures_since = now
-    throttle.failures += 1
-    db.session.add(throttle)
-    if throttle.failures >= FAILURES_BEFORE_LOCK:
-        throttle.lock_count += 1
-        throttle.locked_until = now + min(LOCK_BASE * 2 ** (throttle.lock_count - 1), LOCK_MAX)
-        throttle.failures = 0
-        throttle.failures_since = None
+def _record_failure(key: str, now: datetime) -> None:
+    """Count one failure atomically (parallel attempts cannot lose counts); lock at the limit."""
+    table = LoginThrottle.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    db.session.execute(
+        insert(table)
+        .values(username_key=key, failures=0, lock_count=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.username_key])
+    )
+    window_over = or_(
+        table.c.failures_since.is_(None), table.c.failures_since < now - FAILURE_WINDOW
+    )
+    failures = db.session.execute(
+        update(table)
+        .where(table.c.username_key == key)
+        .values(
+            failures=case((window_over, 1), else_=table.c.failures + 1),
+            failures_since=case((window_over, now), else_=table.c.failures_since),
+            updated_at=now,
+        )
+        .returning(table.c.failures)
+    ).scalar_one()
+    if failures < FAILURES_BEFORE_LOCK:
         db.session.commit()
-        raise AccountLocked(throttle.locked_until)
-    try:
+        return
+    lock_count = db.session.execute(
+        update(table)
+        .where(table.c.username_key == key, table.c.failures >= FAILURES_BEFORE_LOCK)
+        .values(lock_count=table.c.lock_count + 1, failures=0, failures_since=None)
+        .returning(table.c.lock_count)
+    ).scalar_one_or_none()
+    if lock_count is None:  # a parallel request took this lock; it sets the time
         db.session.commit()
-    except IntegrityError:  # a parallel first failure for the same username won the insert
-        db.session.rollback()
+        raise AccountLocked(now + LOCK_BASE)
+    until = now + min(LOCK_BASE * 2 ** (lock_count - 1), LOCK_MAX)
+    db.session.execute(update(table).where(table.c.username_key == key).values(locked_until=until))
+    db.session.commit()
+    raise AccountLocked(until)
+
+
+def _forget_failures(key: str) -> None:
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.username_key == key))
 
 
 def set_password(account: Account, password: str) -> None:
     """Replace the password, lift any login lock and end every other session."""
     account.password_hash = passwords.hash_password(password)
     account.session_version += 1
-    db.session.execute(
-        delete(LoginThrottle).where(LoginThrottle.username_key == throttle_key(account.username))
-    )
+    _forget_failures(throttle_key(account.username))
     db.session.commit()
 
 

@@ -1,7 +1,5 @@
 """Log in and log out. One generic message for any wrong credentials (no enumeration)."""
 
-import hashlib
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -22,10 +20,10 @@ USERNAME_LIMIT = "10 per 15 minutes"  # per username, from any address
 
 
 def _username_key() -> str:
-    """The limiter's key for a username: hashed, so the store holds no typed usernames
-    (nor an identity code someone typed into the field)."""
-    typed = (request.form.get("username") or "").strip().lower()[:254]
-    return "login-user:" + hashlib.sha256(typed.encode()).hexdigest()
+    """The limiter's key for a username: a keyed hash, so the store holds no typed
+    usernames (nor an identity code typed into the field, which a plain hash of
+    such a small space would give away)."""
+    return "login-user:" + accounts.throttle_key(request.form.get("username") or "")
 
 
 @bp.route("/login", methods=["GET", "POST"])
