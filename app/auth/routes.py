@@ -26,6 +26,13 @@ def _username_key() -> str:
     return "login-user:" + accounts.throttle_key(request.form.get("username") or "")
 
 
+def _typed(username: str) -> dict[str, str]:
+    """What the audit trail keeps of a typed username: only a plausible e-mail address."""
+    if accounts.is_valid_username(username):
+        return {"username": accounts.normalise_username(username)}
+    return {"username": "", "detail": "not an e-mail address"}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 @limiter.limit(USERNAME_LIMIT, key_func=_username_key, methods=["POST"])
@@ -38,7 +45,7 @@ def login():
         try:
             account = accounts.authenticate(form.username.data, form.password.data)
         except accounts.AccountLocked as locked:
-            audit.record(audit.Event.LOCKED, client_info(), username=form.username.data)
+            audit.record(audit.Event.LOCKED, client_info(), **_typed(form.username.data))
             form.form_errors.append(
                 _(
                     "Too many failed attempts. You can try again after %(time)s.",
@@ -46,7 +53,7 @@ def login():
                 )
             )
         except accounts.LoginFailed:
-            audit.record(audit.Event.LOGIN_FAILED, client_info(), username=form.username.data)
+            audit.record(audit.Event.LOGIN_FAILED, client_info(), **_typed(form.username.data))
             form.form_errors.append(_("The username or password is wrong."))
         else:
             sessions.rotate()
