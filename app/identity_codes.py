@@ -20,9 +20,7 @@ from stdnum.fi import hetu
 #: + - A (classic) and B-F, U-Y (2023 reform), case-insensitive.
 #: Lookarounds instead of \b, so "hetu_150385-9013" and "x150385-9013" are caught;
 #: the century sign may be missing ("1503859013"), as people type it.
-CODE_PATTERN = re.compile(
-    r"(?<![0-9])\d{6}[-+A-FU-Ya-fu-y]?\d{3}[0-9A-Ya-y](?![0-9A-Za-z])"
-)
+CODE_PATTERN = re.compile(r"(?<![0-9])\d{6}[-+A-FU-Ya-fu-y]?\d{3}[0-9A-Ya-y](?![0-9A-Za-z])")
 
 
 class InvalidIdentityCode(ValueError):

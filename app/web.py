@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -79,12 +80,18 @@ def money(value) -> str:
     return f"{format_decimal(value, format='#,##0.00', locale=FORMAT_LOCALE[language])} €"
 
 
+def _local(value):
+    """Times are stored in UTC; a date shown to a customer is the day in Finland."""
+    return to_user_timezone(value).date() if isinstance(value, datetime) else value
+
+
 def short_date(value) -> str:
-    return babel_format_date(value, SHORT_DATE.get(_language(), "d.M.y"), locale=_babel_locale())
+    pattern = SHORT_DATE.get(_language(), "d.M.y")
+    return babel_format_date(_local(value), pattern, locale=_babel_locale())
 
 
 def long_date(value) -> str:
-    return babel_format_date(value, "long", locale=_babel_locale())
+    return babel_format_date(_local(value), "long", locale=_babel_locale())
 
 
 def _babel_locale() -> str:

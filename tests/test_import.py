@@ -812,10 +812,11 @@ def test_a_good_import_prints_no_code(imported):
     assert_no_clear_code(imported.output)
 
 
-def test_a_good_import_logs_no_code(runner, tmp_path, caplog):
-    caplog.set_level("DEBUG")
+def test_a_good_import_logs_no_code_even_with_sql_logging(runner, tmp_path, caplog):
+    caplog.set_level("INFO", logger="sqlalchemy.engine")  # every statement and its parameters
     result = run_import(runner, write_register(tmp_path))
     assert result.exit_code == 0, result.output
+    assert any("INSERT INTO customers" in r.getMessage() for r in caplog.records)
     assert_no_clear_code(caplog.text)
 
 

@@ -41,10 +41,12 @@ def test_the_terms_are_shown_in_the_chosen_language(client):
     assert "Hyväksy käyttöehdot" in page and "henkilötunnus" in page
 
 
-def test_accepting_is_never_pre_ticked(client):
+def test_accepting_is_an_explicit_button_press(client):
+    """No consent box at all, so nothing can be pre-ticked: the button is the consent."""
     page = client.get("/terms/").text
-    assert "checked" not in page
     assert 'type="checkbox"' not in page
+    button = 'id="submit" name="submit" type="submit" value="Accept the terms of use"'
+    assert button in page
 
 
 def test_a_published_version_replaces_the_default_and_is_stored_with_the_account(

@@ -74,3 +74,10 @@ class CreateAccountForm(UsernameField, PasswordFields):
 
 class NewPasswordForm(PasswordFields):
     submit = SubmitField(_l("Set the new password"))
+
+    def __init__(self, *args, username: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._username = username
+
+    def email_for_rules(self) -> str:
+        return self._username

@@ -57,15 +57,31 @@ def _back_to_start(message: str, category: str = "warning"):
     return redirect(url_for("registration.start"), code=303)
 
 
+def _load_state() -> tuple[RegistrationState, terms.Terms]:
+    """The registration record and the terms in force.
+
+    An acceptance of a version that has since been replaced no longer
+    counts: the customer is asked to read the new one, so the version
+    stored with the account is always the one they saw.
+    """
+    state = RegistrationState.load()
+    current = terms.current()
+    if state.terms_accepted and state.terms_version != current.version:
+        state.withdraw_terms()
+        state.save()
+        flash(_("The terms of use have been updated. Please read the new version."), "warning")
+    return state, current
+
+
 @bp.get("/")
 def start():
     if current_user.is_authenticated:
         return redirect(url_for("account.services"))
-    state = RegistrationState.load()
+    state, current = _load_state()
     return render_template(
         "registration/start.html",
         state=state,
-        terms=terms.current() if state.terms_accepted else None,
+        terms=current,
         methods=_methods(),
         form=MethodForm(),
     )
@@ -74,7 +90,7 @@ def start():
 @bp.post("/identify")
 @step_limits
 def identify():
-    state = RegistrationState.load()
+    state, _current = _load_state()
     if not state.terms_accepted:
         return _back_to_start(_("Please read and accept the terms of use first."))
     form = MethodForm()
@@ -132,10 +148,11 @@ def _failure_message(reason: str) -> str:
     )
 
 
-def _require_identification(state: RegistrationState):
-    """The identification result, or a redirect to the first missing step."""
+def _require_identification():
+    """The record and the identification result, or a redirect to the first missing step."""
+    state, _current = _load_state()
     if not state.terms_accepted:
-        return None, _back_to_start(_("Please read and accept the terms of use first."))
+        return state, None, _back_to_start(_("Please read and accept the terms of use first."))
     identified = state.current_identification()
     if identified is None:
         if state.identification_expired:
@@ -145,8 +162,8 @@ def _require_identification(state: RegistrationState):
             )
         else:
             message = _("Please identify yourself first.")
-        return None, _back_to_start(message)
-    return identified, None
+        return state, None, _back_to_start(message)
+    return state, identified, None
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -154,22 +171,13 @@ def _require_identification(state: RegistrationState):
 def account():
     if current_user.is_authenticated and not RegistrationState.load().identified:
         return redirect(url_for("account.services"), code=303)
-    state = RegistrationState.load()
-    identified, detour = _require_identification(state)
+    state, identified, detour = _require_identification()
     if detour:
         return detour
     form = CreateAccountForm()
     if form.validate_on_submit():
-        new = accounts.NewAccount(
-            identified=identified,
-            username=form.username.data,
-            password=form.password.data,
-            terms_version=state.terms_version,
-            terms_accepted_at=_utc(state.terms_accepted_at),
-            language=str(get_locale()),
-        )
         try:
-            created = accounts.create_account(new)
+            created = accounts.create_account(_new_account(form, state, identified))
         except accounts.AlreadyRegistered:
             return redirect(url_for(".existing"), code=303)
         except accounts.UsernameTaken:
@@ -190,17 +198,27 @@ def account():
     return render_template("registration/account.html", form=form, identified=identified), status
 
 
+def _new_account(form: CreateAccountForm, state: RegistrationState, identified):
+    return accounts.NewAccount(
+        identified=identified,
+        username=form.username.data,
+        password=form.password.data,
+        terms_version=state.terms_version,
+        terms_accepted_at=state.terms_accepted_time,
+        language=str(get_locale()),
+    )
+
+
 @bp.route("/existing", methods=["GET", "POST"])
 @step_limits
 def existing():
-    state = RegistrationState.load()
-    identified, detour = _require_identification(state)
+    _state, identified, detour = _require_identification()
     if detour:
         return detour
     holder = accounts.find_by_identity(identified.identity_ref)
     if holder is None:
         return redirect(url_for(".account"), code=303)
-    form = NewPasswordForm()
+    form = NewPasswordForm(username=holder.username)
     if form.validate_on_submit():
         accounts.set_password(holder, form.password.data)
         _sign_in(holder, audit.Event.PASSWORD_CHANGED)
@@ -219,9 +237,3 @@ def _sign_in(account, event: audit.Event) -> None:
     sessions.rotate()
     login_user(account)
     audit.record(event, client_info(), account=account)
-
-
-def _utc(timestamp: int | None):
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(int(timestamp or 0), UTC)

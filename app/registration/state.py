@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from flask import session
 
@@ -46,6 +47,14 @@ class RegistrationState:
     def accept_terms(self, version: str) -> None:
         self.terms_version = version
         self.terms_accepted_at = int(time.time())
+
+    def withdraw_terms(self) -> None:
+        self.terms_version = None
+        self.terms_accepted_at = None
+
+    @property
+    def terms_accepted_time(self) -> datetime:
+        return datetime.fromtimestamp(int(self.terms_accepted_at or 0), UTC)
 
     @property
     def terms_accepted(self) -> bool:
