@@ -11,9 +11,10 @@ from flask import Flask, current_app, render_template
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.accounts import passwords
 from app.i18n import LANGUAGES
 from app.identification import BrokerUnavailable
 from app.identification.broker import BrokerMisconfigured
@@ -59,7 +60,7 @@ def phone_href(phone: str) -> str:
 
 def support_hours(value: str) -> str:
     """The hours setting: the keyword ``weekdays`` is translated, anything else shown as set."""
-    return str(_l("Weekdays")) if value == "weekdays" else value
+    return str(_l("weekdays")) if value == "weekdays" else value
 
 
 #: Finland's usage: 1.3.2021 in Swedish and Finnish; an unambiguous form in English.
@@ -106,6 +107,7 @@ def register_template_helpers(app: Flask) -> None:
             "languages": LANGUAGES,
             "current_language": str(get_locale() or "sv"),
             "operator_name": config["OPERATOR_NAME"],
+            "password_rules": {"min": passwords.MIN_LENGTH, "max": passwords.MAX_LENGTH},
             "support": {
                 "phone": config["SUPPORT_PHONE"],
                 "phone_href": phone_href(config["SUPPORT_PHONE"]),
@@ -171,12 +173,13 @@ def register_error_handlers(app: Flask) -> None:
         current_app.logger.error("identification broker misconfigured: %s", error)
         return render_error(503, _l("Identification is temporarily unavailable"))
 
-    @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def database_unavailable(error):
         from app.extensions import db
 
         db.session.rollback()
-        current_app.logger.error("database error: %s", type(error).__name__)
+        current_app.logger.error("database unavailable", exc_info=error)
         return render_error(503)
 
     @app.errorhandler(500)

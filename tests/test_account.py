@@ -297,3 +297,12 @@ def test_lookups_are_indexed(app):
         assert ("identity_ref",) in account_unique and ("username",) in account_unique
         service_indexes = {tuple(i["column_names"]) for i in inspector.get_indexes("services")}
         assert ("customer_id",) in service_indexes
+
+
+def test_custom_support_hours_are_shown_as_written(settings, tmp_path):
+    from tests.conftest import english_client, make_app
+
+    app = make_app(settings | {"SUPPORT_HOURS": "Mon–Fri 8–16", "SUPPORT_PHONE": "06 123 4567"})
+    page = english_client(app).get("/").text
+    assert "Mon–Fri 8–16" in page
+    assert 'href="tel:+35861234567"' in page

@@ -260,3 +260,16 @@ def test_prune_follows_the_retention_setting(settings):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_csv_export_defuses_spreadsheet_formulas(app):
+    from app.accounts import audit as audit_service
+
+    with app.app_context():
+        audit_service.record(
+            audit_service.Event.LOGIN_FAILED,
+            audit_service.Client(ip="127.0.0.1", user_agent='=HYPERLINK("http://evil")'),
+        )
+        exported = "".join(audit_service.export(audit_service.events(), "csv"))
+    assert "'=HYPERLINK" in exported
+    assert ",=HYPERLINK" not in exported

@@ -7,7 +7,6 @@ from app.account import bp
 from app.customers import linking
 from app.i18n import LANGUAGES
 from app.identity_codes import masked_birth_date
-from app.terms import service as terms
 
 
 @bp.get("/details")
@@ -19,7 +18,6 @@ def details():
         customers=customers,
         masked_code=masked_birth_date(current_user.birth_date_part),
         language_name=LANGUAGES.get(current_user.language, current_user.language),
-        terms=terms,
     )
 
 

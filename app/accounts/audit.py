@@ -84,6 +84,14 @@ def as_row(item: AuditEvent) -> dict[str, object]:
     return row
 
 
+def _inert(value: object) -> object:
+    """Typed usernames and user agents come from outside: keep spreadsheets from
+    running them as formulas (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export(items: Iterable[AuditEvent], fmt: str) -> Iterator[str]:
     """Serialise events as CSV (with a header) or JSON lines."""
     if fmt == "jsonl":
@@ -94,7 +102,7 @@ def export(items: Iterable[AuditEvent], fmt: str) -> Iterator[str]:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
     for item in items:
-        writer.writerow(as_row(item))
+        writer.writerow({name: _inert(value) for name, value in as_row(item).items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
