@@ -9,6 +9,7 @@ with a guessable key.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,10 +70,52 @@ def load_settings(app: Flask, overrides: dict[str, object] | None = None) -> Non
     """
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("SELFIE", loads=_loads)
+    for name in TEXT_SETTINGS:  # taken exactly as written: a numeric key stays a string
+        raw = os.environ.get(f"SELFIE_{name}")
+        if raw is not None:
+            app.config[name] = raw
     if overrides:
         app.config.update(overrides)
+    _check_environment(app)
     _derive(app)
     _check_required(app)
+
+
+#: Settings that are text whatever they look like (never parsed as JSON).
+TEXT_SETTINGS = (
+    "SECRET_KEY",
+    "IDENTITY_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "OPERATOR_NAME",
+    "SUPPORT_PHONE",
+    "SUPPORT_EMAIL",
+    "SUPPORT_HOURS",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_IDENTITY_CLAIM",
+    "OIDC_PROFILE",
+    "OIDC_METHODS_FILE",
+    "OIDC_SIGNING_KEY_FILE",
+    "OIDC_ENCRYPTION_KEY_FILE",
+    "OIDC_SP_NAME",
+)
+ENVIRONMENTS = ("production", "development")
+
+
+class InvalidSettingError(RuntimeError):
+    """Raised at start-up when a setting has a value the portal cannot use."""
+
+
+def _check_environment(app: Flask) -> None:
+    """Only production and development; "testing" is for the test suite's own apps."""
+    env = app.config["ENV"]
+    if env in ENVIRONMENTS or (env == "testing" and app.config.get("TESTING")):
+        return
+    raise InvalidSettingError(
+        f"Selfie cannot start: SELFIE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
+    )
 
 
 def _loads(value: str) -> object:

@@ -350,3 +350,27 @@ def test_development_takes_missing_secrets_from_the_instance_file(monkeypatch, t
     assert app.config["IDENTITY_KEY"] == stored["IDENTITY_KEY"]
     assert (path.stat().st_mode & 0o777) == 0o600
     assert ensure_secrets(tmp_path).read_text() == path.read_text()  # written once, kept
+
+
+def test_secrets_that_look_like_numbers_stay_text(monkeypatch, tmp_path):
+    from app import create_app
+
+    monkeypatch.setenv("SELFIE_SECRET_KEY", "1e5")
+    monkeypatch.setenv("SELFIE_IDENTITY_KEY", "12345678901234567890")
+    monkeypatch.setenv("SELFIE_SUPPORT_PHONE", "067868222")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert app.config["SECRET_KEY"] == "1e5"
+    assert app.config["IDENTITY_KEY"] == "12345678901234567890"
+    assert app.config["SUPPORT_PHONE"] == "067868222"
+
+
+@pytest.mark.parametrize("env", ["testing", "staging", "Production"])
+def test_an_unknown_environment_refuses_to_start(monkeypatch, tmp_path, env):
+    from app import create_app
+    from app.settings import InvalidSettingError
+
+    monkeypatch.setenv("SELFIE_ENV", env)
+    monkeypatch.setenv("SELFIE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SELFIE_IDENTITY_KEY", "i" * 40)
+    with pytest.raises(InvalidSettingError, match="SELFIE_ENV"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
