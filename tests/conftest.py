@@ -184,6 +184,21 @@ def demo_register(app, tmp_path):
     return import_demo_register(app, tmp_path / "register")
 
 
+def audit_events(app, event: str | None = None):
+    """The audit trail's rows (optionally of one event), detached from the session."""
+    from sqlalchemy import select
+
+    from app.models import AuditEvent
+
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if event is not None:
+            query = query.where(AuditEvent.event == event)
+        rows = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return rows
+
+
 # -- walking the registration with the Flask client ----------------------------
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -8,13 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from app.accounts import audit
 from app.accounts import service as accounts
 from app.extensions import db
 from app.models import AuditEvent
-from tests.conftest import PERSONS, make_app, set_person_claims
+from tests.conftest import PERSONS, audit_events, make_app, set_person_claims
 
 PASSWORD = "correct horse battery"
 USERNAME = "anna@example.fi"
@@ -27,16 +26,6 @@ def visitor(client):
     """The test browser, from a known address with a known user agent."""
     client.environ_base.update({"REMOTE_ADDR": CLIENT_IP, "HTTP_USER_AGENT": USER_AGENT})
     return client
-
-
-def recorded(app, event: str | None = None) -> list[AuditEvent]:
-    with app.app_context():
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if event is not None:
-            query = query.where(AuditEvent.event == event)
-        rows = list(db.session.scalars(query))
-        db.session.expunge_all()
-        return rows
 
 
 def login(client, password=PASSWORD):
@@ -116,7 +105,7 @@ def test_each_security_event_is_recorded_with_time_address_and_user_agent(
     trigger, _ = TRIGGERS[event]
     before = datetime.now(UTC) - timedelta(seconds=1)
     trigger(registration, visitor, oidc_issuer)
-    rows = recorded(app, event.value)
+    rows = audit_events(app, event.value)
     assert rows, f"no {event} event"
     row = rows[-1]
     assert before <= row.occurred_at <= datetime.now(UTC) + timedelta(seconds=1)
@@ -132,7 +121,7 @@ def test_events_of_a_signed_in_account_name_the_account(
 ):
     trigger, _ = TRIGGERS[event]
     trigger(registration, visitor, oidc_issuer)
-    row = recorded(app, event.value)[-1]
+    row = audit_events(app, event.value)[-1]
     assert row.account_id is not None
     assert row.username == USERNAME
 
@@ -143,14 +132,14 @@ def test_failed_and_locked_logins_name_the_username_tried(
 ):
     trigger, _ = TRIGGERS[event]
     trigger(registration, visitor, oidc_issuer)
-    assert recorded(app, event.value)[-1].username == USERNAME
+    assert audit_events(app, event.value)[-1].username == USERNAME
 
 
 def test_a_failed_identification_records_the_reason_but_not_the_person(
     app, registration, visitor, oidc_issuer
 ):
     fail_identification(registration, visitor, oidc_issuer)
-    (row,) = recorded(app, "identification_failed")
+    (row,) = audit_events(app, "identification_failed")
     assert row.detail == "claim_missing"
     assert row.account_id is None and row.username == ""
 
@@ -162,7 +151,7 @@ def test_a_code_passed_in_any_field_is_stored_masked(app, field):
     values = {"username": "", "detail": ""} | ({field: code} if field != "user_agent" else {})
     with app.app_context():
         audit.record(audit.Event.LOGIN_FAILED, client, **values)
-    (row,) = recorded(app)
+    (row,) = audit_events(app)
     assert getattr(row, field) == "150385-****"
 
 
@@ -173,7 +162,7 @@ def trail(app, registration, visitor):
     registration.register("anna.andersson", USERNAME, PASSWORD)
     visitor.post("/logout")
     login(visitor, "not the password")
-    return recorded(app)
+    return audit_events(app)
 
 
 def test_audit_list_shows_each_event_with_username_and_address(app, trail):
@@ -232,7 +221,7 @@ def add_event(app, days_ago: float, event=audit.Event.LOGIN_FAILED) -> None:
 
 def remaining_ages(app) -> list[int]:
     now = datetime.now(UTC)
-    return sorted((now - row.occurred_at).days for row in recorded(app))
+    return sorted((now - row.occurred_at).days for row in audit_events(app))
 
 
 def test_retention_defaults_to_a_year(app):

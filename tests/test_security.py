@@ -34,7 +34,14 @@ from app.registration.routes import SESSION_STEP_LIMIT, STEP_LIMIT
 from app.security import IdentityCodeFilter
 from app.sessions import STARTED_KEY
 from app.terms.service import DEFAULT_VERSION
-from tests.conftest import PERSONS, Registration, csrf_token, english_client, make_app
+from tests.conftest import (
+    PERSONS,
+    Registration,
+    audit_events,
+    csrf_token,
+    english_client,
+    make_app,
+)
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
@@ -81,16 +88,6 @@ def stored_session_ids(app) -> set[str]:
     with app.app_context():
         rows = db.session.execute(text("SELECT session_id FROM sessions")).scalars()
         return {row.removeprefix(SESSION_PREFIX) for row in rows}
-
-
-def audit_events(app, event: str | None = None) -> list[AuditEvent]:
-    with app.app_context():
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if event is not None:
-            query = query.where(AuditEvent.event == event)
-        rows = list(db.session.scalars(query))
-        db.session.expunge_all()
-        return rows
 
 
 def account_count(app) -> int:

@@ -92,7 +92,7 @@ FEATURED = [
     ),
 ]
 
-_GIVEN = [
+GIVEN_NAMES = [
     "Johan",
     "Kaisa",
     "Mikael",
@@ -110,7 +110,7 @@ _GIVEN = [
     "Kristian",
     "Ulla",
 ]
-_FAMILY = [
+FAMILY_NAMES = [
     "Björk",
     "Mäkinen",
     "Holm",
@@ -134,7 +134,7 @@ _PLACES = [
     ("Sandvägen", "68300", "Kronoby"),
     ("Torggatan", "66400", "Vörå"),
 ]
-_PRODUCTS = [
+PRODUCTS = [
     ("broadband", "Fiber 100", "100/100 Mbit/s", "29.90"),
     ("broadband", "Fiber 1000", "1000/1000 Mbit/s", "49.90"),
     ("tv", "TV Bas", "30 kanaler", "14.90"),
@@ -195,40 +195,40 @@ def demo_rows() -> tuple[list[dict], list[dict]]:
 
     anna, matti, erik, _maria, _pekka, sofia = FEATURED
     home = customer(100001, anna, "Anna Andersson")
-    service(500001, home, _PRODUCTS[1])
-    service(500002, home, _PRODUCTS[3])
+    service(500001, home, PRODUCTS[1])
+    service(500002, home, PRODUCTS[3])
     cottage = customer(100002, anna, "Anna Andersson")
-    service(500003, cottage, _PRODUCTS[0], address="Sommarstigen 4, Replot")
+    service(500003, cottage, PRODUCTS[0], address="Sommarstigen 4, Replot")
     m = customer(100003, matti, "Matti Virtanen")
-    service(500004, m, _PRODUCTS[0])
-    service(500005, m, _PRODUCTS[2])
-    service(500006, m, _PRODUCTS[4])
-    service(500007, m, _PRODUCTS[3], status="ended", started=date(2012, 4, 1))
+    service(500004, m, PRODUCTS[0])
+    service(500005, m, PRODUCTS[2])
+    service(500006, m, PRODUCTS[4])
+    service(500007, m, PRODUCTS[3], status="ended", started=date(2012, 4, 1))
     e = customer(100004, erik, "Erik Lindqvist", co_holder="Maria Lindqvist")
-    service(500008, e, _PRODUCTS[1])
-    service(500009, e, _PRODUCTS[2])
+    service(500008, e, PRODUCTS[1])
+    service(500009, e, PRODUCTS[2])
     s = customer(100005, sofia, "Sofia Nyman")
-    service(500010, s, _PRODUCTS[0])
+    service(500010, s, PRODUCTS[0])
     company = customer(100006, sofia, "Nyman Design / Sofia Nyman")
-    service(500011, company, _PRODUCTS[5])
+    service(500011, company, PRODUCTS[5])
     # A customer whose code the operator does not know.
     customer(
         100007, DemoPerson("x", "Lars", "Berg", date(1970, 1, 1), 999, ""), "Lars Berg", code=""
     )
-    service(500012, customers[-1], _PRODUCTS[0])
+    service(500012, customers[-1], PRODUCTS[0])
     number, sid = 100100, 500100
     for index in range(30):
         person = DemoPerson(
             f"demo{index}",
-            rng.choice(_GIVEN),
-            rng.choice(_FAMILY),
+            rng.choice(GIVEN_NAMES),
+            rng.choice(FAMILY_NAMES),
             date(1940, 1, 1) + timedelta(days=rng.randint(0, 25000)),
             910 + index,
             "",
         )
         record = customer(number, person, f"{person.given_name} {person.family_name}")
         for _ in range(rng.randint(1, 3)):
-            service(sid, record, rng.choice(_PRODUCTS))
+            service(sid, record, rng.choice(PRODUCTS))
             sid += 1
         number += 1
     return customers, services

@@ -12,11 +12,12 @@ import csv
 import random
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.customers.demo import temporary_code
+from app.customers.demo import FAMILY_NAMES as _FAMILY
+from app.customers.demo import GIVEN_NAMES as _GIVEN
+from app.customers.demo import PRODUCTS, temporary_code
 from app.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, ImportResult
 
 CUSTOMERS = 100_000
@@ -25,15 +26,10 @@ SEED = 2026
 
 _STREETS = ["Storgatan", "Kyrkoesplanaden", "Strandvägen", "Rantakatu", "Skolvägen", "Bygatan"]
 _CITIES = [("65100", "Vasa"), ("68600", "Jakobstad"), ("66900", "Nykarleby"), ("64200", "Närpes")]
-_GIVEN = ["Johan", "Kaisa", "Mikael", "Liisa", "Henrik", "Aino", "Jonas", "Helena"]
-_FAMILY = ["Björk", "Mäkinen", "Holm", "Nieminen", "Sjöberg", "Koskinen", "Ek", "Laine"]
+# Names and products as in the demo register, prices with both decimal marks.
 _PRODUCTS = [
-    ("broadband", "Fiber 100", "100/100 Mbit/s", "29,90"),
-    ("broadband", "Fiber 1000", "1000/1000 Mbit/s", "49.90"),
-    ("tv", "TV Bas", "30 kanaler", "14,90"),
-    ("tv", "TV Plus", "70 kanaler och sport", "34.90"),
-    ("phone", "Fast telefon", "06 123 4567", "9,90"),
-    ("it", "IT-support", "Fjärrsupport och virusskydd", "12.50"),
+    (kind, name, details, price.replace(".", ",") if index % 2 == 0 else price)
+    for index, (kind, name, details, price) in enumerate(PRODUCTS)
 ]
 
 
@@ -92,20 +88,10 @@ def generate(directory: Path, customers: int = CUSTOMERS, services: int = SERVIC
 
 
 def settings(directory: Path) -> dict[str, object]:
-    """Like the tests' ``base_settings``; the identification broker is never contacted."""
-    return {
-        "ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": "benchmark-secret-key-" + uuid.uuid4().hex,
-        "IDENTITY_KEY": "benchmark-identity-key",
-        "DATABASE_URL": f"sqlite:///{directory / 'selfie.sqlite3'}",
-        "IDENTITY_ALLOW_TEMPORARY": True,
-        "OIDC_ISSUER": "http://127.0.0.1:9",
-        "OIDC_CLIENT_ID": "selfie-benchmark",
-        "OIDC_CLIENT_SECRET": "selfie-benchmark-secret",
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "localhost",
-    }
+    """The tests' settings; the identification broker is never contacted."""
+    from tests.conftest import base_settings
+
+    return base_settings(directory, "http://127.0.0.1:9")
 
 
 def _timed(function, *args, **kwargs):
