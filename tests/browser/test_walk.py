@@ -157,3 +157,39 @@ def test_account_services_fit_a_narrow_phone(page_factory, live_portal):
     expect(page.get_by_role("heading", level=1)).to_have_text(LABELS["sv"]["services"])
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
+
+
+def test_the_password_can_be_shown_while_typing(page_factory, live_portal):
+    page = page_factory(locale="en-GB")
+    page.goto(live_portal.url + "/login")
+    password = page.get_by_label("Password", exact=True)
+    password.fill("my secret words")
+    expect(password).to_have_attribute("type", "password")
+    page.get_by_role("button", name="Show password").click()
+    expect(password).to_have_attribute("type", "text")
+    page.get_by_role("button", name="Hide password").click()
+    expect(password).to_have_attribute("type", "password")
+    assert_accessible(page)
+    assert live_portal.csp_violations == []
+
+
+def test_every_step_works_without_javascript(browser, live_portal):
+    """The published steps need no script: a browser with JavaScript off gets through."""
+    context = browser.new_context(java_script_enabled=False, locale="sv-FI")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    words = LABELS["sv"]
+    page.goto(live_portal.url + "/register/")
+    page.get_by_role("link", name=words["read"]).click()
+    page.get_by_role("button", name=words["accept"]).click()
+    page.get_by_role("button", name=words["bank"]).click()
+    page.get_by_role("button", name="Authorize as sofia.nyman").click()
+    page.get_by_label(words["username"]).fill("sofia@example.fi")
+    page.get_by_label(words["password"], exact=True).fill("a long enough passphrase")
+    page.get_by_label(words["repeat"]).fill("a long enough passphrase")
+    expect(page.get_by_role("button", name="Visa lösenordet")).to_have_count(0)
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page.get_by_role("status")).to_contain_text(words["done"])
+    page.get_by_role("button", name="Suomi").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fi")
+    context.close()
