@@ -163,6 +163,26 @@ def redis_url() -> Iterator[str]:
     connection.close()
 
 
+# -- identity codes in what a test sees ----------------------------------------------------
+def code_leaks(texts, codes) -> list[str]:
+    """Where a full code, or the part after its birth date, shows in ``texts``.
+
+    The report names each finding masked (``150385-****`` in text 3), so even
+    a failing test prints no identity code.
+    """
+    from app.identity_codes import mask
+
+    found = []
+    for code in codes:
+        tail = re.compile(rf"(?<!\d){re.escape(code[7:])}(?![0-9A-Za-z])")
+        for index, item in enumerate(texts):
+            if code in item or code.lower() in item or tail.search(item):
+                found.append(
+                    f"{mask(code)} in text {index}: {mask(tail.sub('****', item))[:200]!r}"
+                )
+    return found
+
+
 # -- data ----------------------------------------------------------------------------
 def import_demo_register(app, directory: Path):
     """The generated demo register, imported through the real importer."""

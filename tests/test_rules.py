@@ -374,3 +374,15 @@ def test_an_unknown_environment_refuses_to_start(monkeypatch, tmp_path, env):
     monkeypatch.setenv("SELFIE_IDENTITY_KEY", "i" * 40)
     with pytest.raises(InvalidSettingError, match="SELFIE_ENV"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+def test_the_leak_finder_finds_codes_and_reports_them_masked():
+    from tests.conftest import code_leaks
+
+    code = temporary_code(date(1985, 3, 15), 901)
+    found = code_leaks(
+        ["nothing here", f"log: user {code} failed", f"tail {code[7:]} only"], [code]
+    )
+    assert len(found) == 2
+    assert all(code not in line and code[7:] not in line for line in found)
+    assert code_leaks(["150385 and 9013X"], [code]) == []

@@ -38,6 +38,7 @@ from tests.conftest import (
     PERSONS,
     Registration,
     audit_events,
+    code_leaks,
     csrf_token,
     english_client,
     make_app,
@@ -964,17 +965,6 @@ def test_the_proxy_setting_defaults_to_none(app):
 
 # -- 9. personal identity codes stay out of logs, pages, URLs and the audit trail ---------------
 ANNA_CODE = PERSONS["anna.andersson"].code
-
-
-def code_leaks(texts, codes) -> list[str]:
-    """Every (code, text) where a full code or the part after the birth date shows."""
-    found = []
-    for code in codes:
-        tail = re.compile(rf"(?<!\d){re.escape(code[7:])}(?![0-9A-Za-z])")
-        for item in texts:
-            if code in item or tail.search(item):
-                found.append(f"{code}: {item[:200]!r}")
-    return found
 
 
 class Recorder:
