@@ -193,3 +193,20 @@ def test_every_step_works_without_javascript(browser, live_portal):
     page.get_by_role("button", name="Suomi").click()
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     context.close()
+
+
+def test_chromium_receives_the_security_headers_and_reports_no_csp_violation(
+    page_factory, live_portal
+):
+    page = page_factory(locale="fi-FI")
+    for path in ("/", "/login", "/register/", "/terms/", "/does-not-exist"):
+        response = page.goto(live_portal.url + path)
+        headers = response.headers
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "camera=()" in headers["permissions-policy"]
+    page.goto(live_portal.url + "/login")
+    page.get_by_role("button", name="Näytä salasana").click()  # the script ran under the CSP
+    assert live_portal.csp_violations == []
