@@ -264,6 +264,12 @@ class Registration:
             data={"username": username, "password": password, "confirm": password},
         )
 
+    def come_back_identified(self, sub: str):
+        """Log out, then walk terms and identification again (an existing person)."""
+        self.client.post("/logout")
+        self.accept_terms()
+        return self.identify(sub)
+
     def register(self, sub: str, username: str, password: str = "correct horse battery"):
         self.accept_terms()
         self.identify(sub)

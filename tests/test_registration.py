@@ -289,9 +289,7 @@ def test_terms_replaced_after_acceptance_must_be_accepted_again(
 
 def test_a_new_password_may_not_be_the_username(registration, client):
     registration.register("anna.andersson", "anna.andersson@example.fi")
-    client.post("/logout")
-    registration.accept_terms()
-    registration.identify("anna.andersson")
+    registration.come_back_identified("anna.andersson")
     same = "anna.andersson@example.fi"
     response = client.post("/register/existing", data={"password": same, "confirm": same})
     assert response.status_code == 400
@@ -370,9 +368,7 @@ def test_a_password_with_spaces_and_nordic_letters_is_fine(app, registration):
 # -- already registered ------------------------------------------------------------------------
 def test_a_registered_person_is_told_so_with_the_username_masked(app, registration, client):
     registration.register("anna.andersson", "anna.andersson@example.fi")
-    client.post("/logout")
-    registration.accept_terms()
-    response = registration.identify("anna.andersson")
+    response = registration.come_back_identified("anna.andersson")
     assert response.headers["Location"].endswith("/register/existing")
     page = client.get("/register/existing")
     assert "a***@example.fi" in page.text
@@ -382,9 +378,7 @@ def test_a_registered_person_is_told_so_with_the_username_masked(app, registrati
 
 def test_a_registered_person_can_set_a_new_password_after_identifying(registration, client):
     registration.register("anna.andersson", "anna@example.fi")
-    client.post("/logout")
-    registration.accept_terms()
-    registration.identify("anna.andersson")
+    registration.come_back_identified("anna.andersson")
     new = "a brand new passphrase"
     response = client.post("/register/existing", data={"password": new, "confirm": new})
     assert response.headers["Location"].endswith("/account/services")
