@@ -178,3 +178,22 @@ def test_babel_cfg_paths_exist():
     config = (PROJECT_ROOT / "babel.cfg").read_text()
     assert "app/**.py" in config and "app/templates/**.html" in config
     assert list((PROJECT_ROOT / "app" / "templates").rglob("*.html"))
+
+
+def test_an_anonymous_visitor_switches_language_without_a_server_side_session(settings):
+    """Browsing and switching language store nothing on the server until a form is used."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from tests.conftest import make_app
+
+    app = make_app(settings | {"WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    client.get("/")
+    response = client.post("/language", data={"language": "fi", "next": "/"})
+    assert response.status_code == 303
+    assert client.get_cookie("selfie_lang").value == "fi"
+    client.get("/does-not-exist")
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM sessions")) == 0
+    assert client.get_cookie("selfie_session") is None

@@ -2,6 +2,7 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from flask_login import current_user
 
 from app.accounts import service as accounts
+from app.extensions import csrf
 from app.i18n import LANGUAGES, remember_language
 from app.identification.keys import public_jwks
 from app.main import bp
@@ -14,8 +15,16 @@ def index():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Remember the chosen language (cookie, and the account once signed in)."""
+    """Remember the chosen language (cookie, and the account once signed in).
+
+    Signed in, the choice is stored on the account, so the form's CSRF token
+    is checked. Anonymous, it only sets a preference cookie: no token is
+    needed, so a first visit creates no server-side session at all.
+    """
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     code = request.form.get("language", "")
     target = safe_next(request.form.get("next")) or url_for("main.index")
     response = redirect(target, code=303)
