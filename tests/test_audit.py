@@ -80,6 +80,21 @@ def change_password(registration, client, oidc_issuer):
     client.post("/register/existing", data={"password": new, "confirm": new})
 
 
+def end_other_sessions(registration, client, oidc_issuer):
+    create_account(registration, client, oidc_issuer)
+    client.post("/account/sessions/end-others", data={"end-password": PASSWORD})
+
+
+def export_data(registration, client, oidc_issuer):
+    create_account(registration, client, oidc_issuer)
+    client.get("/account/my-data.json")
+
+
+def close_account(registration, client, oidc_issuer):
+    create_account(registration, client, oidc_issuer)
+    client.post("/account/close", data={"close-password": PASSWORD, "close-understood": "y"})
+
+
 #: event → (what causes it, whether the account is known when it happens)
 TRIGGERS = {
     audit.Event.TERMS_ACCEPTED: (accept_terms, False),
@@ -91,6 +106,9 @@ TRIGGERS = {
     audit.Event.LOGIN_FAILED: (fail_login, False),
     audit.Event.LOCKED: (get_locked, False),
     audit.Event.PASSWORD_CHANGED: (change_password, True),
+    audit.Event.SESSIONS_ENDED: (end_other_sessions, True),
+    audit.Event.DATA_EXPORTED: (export_data, True),
+    audit.Event.ACCOUNT_CLOSED: (close_account, False),
 }
 
 

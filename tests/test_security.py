@@ -648,8 +648,13 @@ STATE_CHANGING = [
     "/register/identify",
     "/register/account",
     "/register/existing",
+    "/account/sessions/end-others",
+    "/account/close",
 ]
 PLAUSIBLE_FORM = {
+    "end-password": PASSWORD,
+    "close-password": PASSWORD,
+    "close-understood": "y",
     "username": USERNAME,
     "password": PASSWORD,
     "confirm": PASSWORD,

@@ -32,6 +32,9 @@ class Event(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
     TERMS_ACCEPTED = "terms_accepted"
     LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_CLOSED = "account_closed"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts import passwords
 from app.extensions import db
 from app.identification import Identified
-from app.models import Account, LoginThrottle, utcnow
+from app.models import Account, AuditEvent, LoginThrottle, utcnow
 
 #: Failed logins within this window count towards a lock.
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -238,6 +238,26 @@ def prune_throttles(older_than: timedelta = timedelta(days=1)) -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+def password_matches(account: Account, password: str) -> bool:
+    """Re-check the signed-in person's password before an action on every device."""
+    return passwords.verify_password(account.password_hash, password)
+
+
+def end_other_sessions(account: Account) -> None:
+    """Every session carrying the old version ends; the caller signs this one in again."""
+    account.session_version += 1
+    db.session.commit()
+
+
+def close_account(account: Account) -> None:
+    """Delete the username. Customer records stay: they belong to billing, not to Selfie."""
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.account_id == account.id).values(account_id=None)
+    )
+    db.session.delete(account)
+    db.session.commit()
 
 
 def set_language(account: Account, language: str) -> None:
