@@ -103,7 +103,7 @@ def test_the_twelve_published_steps(page_factory, live_portal, language):
     expect(page.get_by_role("heading", level=1)).to_have_text(words["details"])
     expect(page.get_by_text("150385-****").first).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("button", name=words["logout"]).click()
+    page.get_by_role("banner").get_by_role("button", name=words["logout"], exact=True).click()
     expect(page.get_by_role("banner").get_by_role("link", name=words["login"])).to_be_visible()
     assert live_portal.csp_violations == []
 
