@@ -561,6 +561,13 @@ ROW_CASES = [
         6,
         "value too long in: service_id",
     ),
+    (
+        "service details too long (refused, never cut)",
+        "services.csv",
+        set_service(1, details="x" * 401),
+        3,
+        "value too long in: details",
+    ),
 ]
 
 

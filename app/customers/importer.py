@@ -231,28 +231,34 @@ def _customer_problem(row: dict, seen: dict[str, int], line: int) -> str | None:
     empty = [c for c in CUSTOMER_REQUIRED_VALUES if not row[c]]
     if empty:
         return f"empty value in: {', '.join(empty)}"
-    too_long = [
-        c
-        for c, n in (
-            ("customer_number", 40),
-            ("name", 200),
-            ("street_address", 200),
-            ("city", 100),
-            ("postal_code", 20),
-            ("phone", 40),
-            ("email", 254),
-            ("co_holder_name", 200),
-        )
-        if len(row.get(c) or "") > n
-    ]
+    too_long = _too_long(row, CUSTOMER_LENGTHS)
     if too_long:
-        return f"value too long in: {', '.join(too_long)}"
+        return too_long
     if row["email"]:
         try:
             validate_email(row["email"], check_deliverability=False)
         except EmailNotValidError:
             return "invalid email"
     return None
+
+
+#: Column widths in the database; a longer value refuses the file rather than being cut.
+CUSTOMER_LENGTHS = {
+    "customer_number": 40,
+    "name": 200,
+    "street_address": 200,
+    "city": 100,
+    "postal_code": 20,
+    "phone": 40,
+    "email": 254,
+    "co_holder_name": 200,
+}
+SERVICE_LENGTHS = {"service_id": 40, "name": 200, "details": 400, "address": 300}
+
+
+def _too_long(row: dict, lengths: dict[str, int]) -> str | None:
+    columns = [c for c, n in lengths.items() if len(row.get(c) or "") > n]
+    return f"value too long in: {', '.join(columns)}" if columns else None
 
 
 def _parse_services(path: Path, known_customers: set[str] | None, parsed: _Parsed) -> None:
@@ -270,8 +276,8 @@ def _parse_services(path: Path, known_customers: set[str] | None, parsed: _Parse
             reason = f"duplicate service_id {service_id} (first on line {seen[service_id]})"
         elif empty:
             reason = f"empty value in: {', '.join(empty)}"
-        elif len(service_id) > 40:
-            reason = "value too long in: service_id"
+        elif _too_long(row, SERVICE_LENGTHS):
+            reason = _too_long(row, SERVICE_LENGTHS)
         elif known_customers is not None and row["customer_number"] not in known_customers:
             reason = f"unknown customer_number {row['customer_number']}"
         elif row["kind"].lower() not in kinds:
@@ -300,9 +306,9 @@ def _parse_services(path: Path, known_customers: set[str] | None, parsed: _Parse
                 "service_id": row["service_id"],
                 "customer_number": row["customer_number"],
                 "kind": row["kind"].lower(),
-                "name": row["name"][:200],
-                "details": row["details"][:400],
-                "address": row["address"][:300],
+                "name": row["name"],
+                "details": row["details"],
+                "address": row["address"],
                 "start_date": start,
                 "monthly_price": price,
                 "status": row["status"].lower(),
