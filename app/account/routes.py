@@ -20,18 +20,19 @@ from app.web_client import client_info
 @bp.get("/details")
 @login_required
 def details():
-    return _details_page(EndSessionsForm(prefix="end"), CloseAccountForm(prefix="close"))
+    return _details_page()
 
 
-def _details_page(end_form, close_form, status: int = 200):
+def _details_page(end_form=None, close_form=None, status: int = 200):
+    """Egna detaljer; a failed form comes back with its errors, the other one fresh."""
     customers = linking.linked_customers(current_user.identity_ref)
     return render_template(
         "account/details.html",
         customers=customers,
         masked_code=masked_birth_date(current_user.birth_date_part),
         language_name=LANGUAGES.get(current_user.language, current_user.language),
-        end_form=end_form,
-        close_form=close_form,
+        end_form=end_form or EndSessionsForm(),
+        close_form=close_form or CloseAccountForm(),
     ), status
 
 
@@ -48,9 +49,9 @@ def _password_confirmed(form) -> bool:
 @login_required
 @limiter.limit("10 per hour")
 def end_other_sessions():
-    form = EndSessionsForm(prefix="end")
+    form = EndSessionsForm()
     if not _password_confirmed(form):
-        return _details_page(form, CloseAccountForm(prefix="close"), 400)
+        return _details_page(end_form=form, status=400)
     account = current_user._get_current_object()
     accounts.end_other_sessions(account)
     sessions.rotate()
@@ -74,9 +75,9 @@ def my_data():
 @login_required
 @limiter.limit("10 per hour")
 def close():
-    form = CloseAccountForm(prefix="close")
+    form = CloseAccountForm()
     if not _password_confirmed(form):
-        return _details_page(EndSessionsForm(prefix="end"), form, 400)
+        return _details_page(close_form=form, status=400)
     account = current_user._get_current_object()
     username = account.username
     logout_user()
