@@ -22,7 +22,7 @@ audit_cli = AppGroup("audit", help="The audit trail of security events.")
 @click.argument("services_csv", type=click.Path(dir_okay=False, path_type=Path))
 def import_customers(customers_csv: Path, services_csv: Path) -> None:
     """Import CUSTOMERS_CSV and SERVICES_CSV; any bad row refuses both files."""
-    from app.customers.importer import ImportRefused, import_register
+    from app.services.customers.importer import ImportRefused, import_register
 
     config = current_app.config
     with ExitStack() as stack:
@@ -61,7 +61,7 @@ def import_customers(customers_csv: Path, services_csv: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def demo_register(directory: Path) -> None:
     """Write a demo register (customers.csv, services.csv, persons.json) to DIRECTORY."""
-    from app.customers.demo import write_demo_register
+    from app.services.customers.demo import write_demo_register
 
     for path in write_demo_register(directory):
         click.echo(path)
@@ -71,7 +71,7 @@ def demo_register(directory: Path) -> None:
 @click.argument("customer_number")
 def lookup(customer_number: str) -> None:
     """For customer service: does CUSTOMER_NUMBER link to a username? (codes stay masked)"""
-    from app.customers.support import describe_customer
+    from app.services.customers.support import describe_customer
 
     click.echo(describe_customer(customer_number))
 
@@ -83,7 +83,7 @@ def lookup(customer_number: str) -> None:
 @click.option("--en", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 def publish_terms(version: str, sv: Path, fi: Path, en: Path) -> None:
     """Publish terms VERSION with one text file per language."""
-    from app.terms.service import TermsError, publish
+    from app.services.terms import TermsError, publish
 
     try:
         terms = publish(version, {"sv": sv, "fi": fi, "en": en})
@@ -101,7 +101,7 @@ def publish_terms(version: str, sv: Path, fi: Path, en: Path) -> None:
 )
 def generate_keys(directory: Path | None) -> None:
     """Create the signing and encryption key pair files (never overwrites)."""
-    from app.identification.keys import generate_key_files
+    from app.services.identification.keys import generate_key_files
 
     directory = directory or Path(current_app.instance_path) / "keys"
     try:
@@ -126,7 +126,7 @@ def _since(value: str | None) -> datetime | None:
 @click.option("--limit", type=int, default=100, show_default=True)
 def audit_list(since: str | None, limit: int) -> None:
     """Show security events, oldest first."""
-    from app.accounts import audit
+    from app.services.accounts import audit
 
     for item in audit.events(_since(since), limit):
         click.echo(
@@ -140,7 +140,7 @@ def audit_list(since: str | None, limit: int) -> None:
 @click.option("--since", help="ISO date or time.")
 def audit_export(fmt: str, since: str | None) -> None:
     """Write security events to standard output as CSV or JSON lines."""
-    from app.accounts import audit
+    from app.services.accounts import audit
 
     for chunk in audit.export(audit.events(_since(since)), fmt):
         click.echo(chunk, nl=False)
@@ -149,8 +149,8 @@ def audit_export(fmt: str, since: str | None) -> None:
 @audit_cli.command("prune")
 def audit_prune() -> None:
     """Delete events older than SELFIE_AUDIT_RETENTION_DAYS (and expired login locks)."""
-    from app.accounts import audit
-    from app.accounts.service import prune_throttles
+    from app.services.accounts import audit
+    from app.services.accounts.service import prune_throttles
 
     days = int(current_app.config["AUDIT_RETENTION_DAYS"])
     click.echo(f"Deleted {audit.prune(days)} event(s) older than {days} days.")

@@ -71,8 +71,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.customers.demo import write_demo_register
-    from app.customers.importer import import_register
+    from app.services.customers.demo import write_demo_register
+    from app.services.customers.importer import import_register
 
     app = create_app()
     with app.app_context():

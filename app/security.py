@@ -10,7 +10,7 @@ from flask import Flask, Response, request, session
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.identity_codes import mask
+from app.services.identity_codes import mask
 from app.sessions import STARTED_KEY
 
 #: Blueprints whose pages carry registration state or personal data.

@@ -148,7 +148,9 @@ def _derive(app: Flask) -> None:
     config["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
     config["WTF_CSRF_TIME_LIMIT"] = None  # bound to the session, which expires itself
     if not config.get("OIDC_METHODS_FILE"):
-        config["OIDC_METHODS_FILE"] = str(Path(__file__).parent / "identification" / "methods.json")
+        config["OIDC_METHODS_FILE"] = str(
+            Path(__file__).parent / "services" / "identification" / "methods.json"
+        )
 
 
 def _load_development_secrets(app: Flask) -> None:

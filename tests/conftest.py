@@ -18,12 +18,13 @@ import requests
 from oidc_provider_mock import User, run_server_in_thread
 
 from app import create_app
-from app.customers.demo import FEATURED
 from app.extensions import db
-from app.identification import broker as broker_module
+from app.services.customers.demo import FEATURED
+from app.services.identification import broker as broker_module
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Parallel runs (several checkouts on one machine) pick their own database number.
+REDIS_URL = os.environ.get("SELFIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PERSONS = {p.sub: p for p in FEATURED}
 
 
@@ -170,7 +171,7 @@ def code_leaks(texts, codes) -> list[str]:
     The report names each finding masked (``150385-****`` in text 3), so even
     a failing test prints no identity code.
     """
-    from app.identity_codes import mask
+    from app.services.identity_codes import mask
 
     found = []
     for code in codes:
@@ -186,8 +187,8 @@ def code_leaks(texts, codes) -> list[str]:
 # -- data ----------------------------------------------------------------------------
 def import_demo_register(app, directory: Path):
     """The generated demo register, imported through the real importer."""
-    from app.customers.demo import write_demo_register
-    from app.customers.importer import import_register
+    from app.services.customers.demo import write_demo_register
+    from app.services.customers.importer import import_register
 
     customers_csv, services_csv, _ = write_demo_register(directory)
     with app.app_context():

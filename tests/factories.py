@@ -13,11 +13,11 @@ from decimal import Decimal
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from app import identity_codes
-from app.accounts.passwords import hash_password
-from app.customers.demo import temporary_code
 from app.extensions import db
 from app.models import Account, Customer, Service, ServiceKind, ServiceStatus
+from app.services import identity_codes
+from app.services.accounts.passwords import hash_password
+from app.services.customers.demo import temporary_code
 
 TEST_IDENTITY_KEY = "test-identity-key"
 

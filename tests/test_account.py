@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from app.customers.importer import (
+from app.extensions import db
+from app.services.customers.importer import (
     CUSTOMER_COLUMNS,
     CUSTOMER_OPTIONAL,
     SERVICE_COLUMNS,
     import_register,
 )
-from app.extensions import db
 from tests.conftest import PERSONS, code_leaks
 
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts import audit
-from app.accounts import service as accounts
 from app.extensions import db
 from app.models import AuditEvent
+from app.services.accounts import audit
+from app.services.accounts import service as accounts
 from tests.conftest import PERSONS, audit_events, make_app, set_person_claims
 
 PASSWORD = "correct horse battery"
@@ -270,7 +270,7 @@ def test_prune_follows_the_retention_setting(settings):
 
 
 def test_the_csv_export_defuses_spreadsheet_formulas(app):
-    from app.accounts import audit as audit_service
+    from app.services.accounts import audit as audit_service
 
     with app.app_context():
         audit_service.record(

@@ -109,8 +109,8 @@ def test_parallel_wrong_passwords_all_count_towards_the_lock(postgres_app):
     """Failures are counted in the database atomically: threads cannot lose counts."""
     import threading
 
-    from app.accounts import service as accounts
     from app.models import LoginThrottle
+    from app.services.accounts import service as accounts
 
     outcomes: list[str] = []
     barrier = threading.Barrier(accounts.FAILURES_BEFORE_LOCK - 1)

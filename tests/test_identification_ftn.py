@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.identification.keys import generate_key_files, public_jwks
 from app.models import Account
+from app.services.identification.keys import generate_key_files, public_jwks
 from tests.conftest import PERSONS, Registration, base_settings, english_client, make_app
 from tests.support.ftn_provider import run_strict_ftn_provider
 
@@ -206,7 +206,7 @@ def test_a_callback_naming_another_issuer_is_refused(ftn, ftn_app):
 
 
 def test_a_callback_after_fifteen_minutes_at_the_broker_is_refused(ftn, ftn_app, monkeypatch):
-    from app.identification import broker
+    from app.services.identification import broker
 
     ftn.accept_terms()
     callback = ftn.authorize_at_provider(ftn.start_identification(), "anna.andersson")

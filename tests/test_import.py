@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import identity_codes
-from app.customers.demo import temporary_code
-from app.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, import_register
 from app.extensions import db
 from app.models import Customer, Service, ServiceKind, ServiceStatus
+from app.services import identity_codes
+from app.services.customers.demo import temporary_code
+from app.services.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, import_register
 from tests.conftest import code_leaks
 
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.customers import linking
 from app.models import ServiceStatus
+from app.services.customers import linking
 from tests.factories import AccountFactory, CustomerFactory, ServiceFactory, reference_for
 
 CODE = "131052-308T"

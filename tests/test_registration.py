@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.identification.broker import BrokerMisconfigured, check_issuer
 from app.models import Account, AuditEvent
-from app.registration.state import IDENTIFIED_MAX_AGE_SECONDS, KEY
+from app.services.identification.broker import BrokerMisconfigured, check_issuer
+from app.web.registration.state import IDENTIFIED_MAX_AGE_SECONDS, KEY
 from tests.conftest import PERSONS, code_leaks, english_client, set_person_claims
 
 PASSWORD = "correct horse battery"
@@ -248,9 +248,9 @@ def test_https_and_loopback_issuers_are_accepted(issuer):
 # -- choosing the username and password ---------------------------------------------------------
 def test_a_racing_second_creation_for_the_same_person_is_refused(app):
     """Two requests past the form at once: the unique identity reference settles it."""
-    from app.accounts import service as accounts
-    from app.identification import Identified
     from app.models import utcnow
+    from app.services.accounts import service as accounts
+    from app.services.identification import Identified
 
     identified = Identified("f" * 64, "150385", "Anna", "Andersson")
 
@@ -267,7 +267,7 @@ def test_a_racing_second_creation_for_the_same_person_is_refused(app):
 def test_terms_replaced_after_acceptance_must_be_accepted_again(
     app, registration, client, tmp_path
 ):
-    from app.terms.service import publish
+    from app.services.terms import publish
 
     registration.accept_terms()
     registration.identify("anna.andersson")

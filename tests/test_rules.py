@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from app import identity_codes
-from app.accounts import passwords
-from app.accounts.service import mask_username, normalise_username
-from app.customers.demo import temporary_code
-from app.identification.claims import ClaimError, map_claims
-from app.identification.methods import MethodsFileError, load_methods
+from app.services import identity_codes
+from app.services.accounts import passwords
+from app.services.accounts.service import mask_username, normalise_username
+from app.services.customers.demo import temporary_code
+from app.services.identification.claims import ClaimError, map_claims
+from app.services.identification.methods import MethodsFileError, load_methods
 from app.settings import MissingSettingError
 from app.urls import safe_next
 from app.web import phone_href
@@ -214,7 +214,9 @@ def test_the_identity_claim_name_is_configurable(claim_name):
 def test_the_default_methods_are_bank_codes_and_mobile_certificate():
     from app.settings import PROJECT_ROOT
 
-    methods = load_methods(str(PROJECT_ROOT / "app" / "identification" / "methods.json"))
+    methods = load_methods(
+        str(PROJECT_ROOT / "app" / "services" / "identification" / "methods.json")
+    )
     assert [m.label("sv") for m in methods] == ["Bankkoder", "Mobilcertifikat"]
     assert [m.label("fi") for m in methods] == ["Pankkitunnukset", "Mobiilivarmenne"]
     assert all("acr_values" in m.params for m in methods)

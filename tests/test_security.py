@@ -25,15 +25,15 @@ from flask_babel import force_locale, gettext
 from limits import parse_many
 from sqlalchemy import func, select, text
 
-from app.accounts import passwords
-from app.accounts import service as accounts
-from app.auth.routes import LOGIN_LIMIT, USERNAME_LIMIT
 from app.extensions import db
 from app.models import Account, AuditEvent
-from app.registration.routes import SESSION_STEP_LIMIT, STEP_LIMIT
 from app.security import IdentityCodeFilter
+from app.services.accounts import passwords
+from app.services.accounts import service as accounts
+from app.services.terms import DEFAULT_VERSION
 from app.sessions import STARTED_KEY
-from app.terms.service import DEFAULT_VERSION
+from app.web.auth.routes import LOGIN_LIMIT, USERNAME_LIMIT
+from app.web.registration.routes import SESSION_STEP_LIMIT, STEP_LIMIT
 from tests.conftest import (
     PERSONS,
     Registration,
@@ -1053,7 +1053,7 @@ def test_the_whole_registration_leaves_no_code_anywhere(app, client, oidc_issuer
 
 
 def test_a_refused_import_names_the_rows_but_never_the_codes(app, tmp_path, every_log_record):
-    from app.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS
+    from app.services.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS
 
     matti = PERSONS["matti.virtanen"].code
     bad_checksum = ANNA_CODE[:-1] + ("X" if ANNA_CODE[-1] != "X" else "Y")

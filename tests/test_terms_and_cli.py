@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Account
-from app.terms.service import DEFAULT_VERSION
+from app.services.terms import DEFAULT_VERSION
 
 
 def write_texts(tmp_path, texts: dict[str, str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 The register is generated deterministically (seeded), with valid temporary
 identity codes, then imported twice into a fresh SQLite database through
-:func:`app.customers.importer.import_register`: the first run adds
+:func:`app.services.customers.importer.import_register`: the first run adds
 everything, the second must find nothing to change.
 """
 
@@ -15,10 +15,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.customers.demo import FAMILY_NAMES as _FAMILY
-from app.customers.demo import GIVEN_NAMES as _GIVEN
-from app.customers.demo import PRODUCTS, temporary_code
-from app.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, ImportResult
+from app.services.customers.demo import FAMILY_NAMES as _FAMILY
+from app.services.customers.demo import GIVEN_NAMES as _GIVEN
+from app.services.customers.demo import PRODUCTS, temporary_code
+from app.services.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, ImportResult
 
 CUSTOMERS = 100_000
 SERVICES = 300_000
@@ -124,8 +124,8 @@ def run(customers: int = CUSTOMERS, services: int = SERVICES) -> dict[str, float
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.customers.importer import import_register
     from app.extensions import db
+    from app.services.customers.importer import import_register
 
     with tempfile.TemporaryDirectory(prefix="selfie-import-bench-") as temp:
         directory = Path(temp)

@@ -1,0 +1,120 @@
+"""Audit trail of security events.
+
+Events name what happened, to which account, from which address and user
+agent. They never carry an identity code: the detail field is masked
+before it is stored, whatever a caller passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import Account, AuditEvent, utcnow
+from app.services.identity_codes import mask
+
+
+class Event(enum.StrEnum):
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    LOCKED = "locked"
+    IDENTIFICATION_OK = "identification_ok"
+    IDENTIFICATION_FAILED = "identification_failed"
+    ACCOUNT_CREATED = "account_created"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+    TERMS_ACCEPTED = "terms_accepted"
+    LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_CLOSED = "account_closed"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, as the web layer saw it (after ProxyFix)."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+def record(
+    event: Event,
+    client: Client,
+    *,
+    account: Account | None = None,
+    username: str = "",
+    detail: str = "",
+    commit: bool = True,
+) -> None:
+    db.session.add(
+        AuditEvent(
+            event=event.value,
+            account_id=account.id if account is not None else None,
+            # A login form's username is whatever was typed, a code included: masked too.
+            username=mask(account.username if account is not None else username)[:254],
+            client_ip=client.ip[:45],
+            user_agent=mask(client.user_agent)[:300],
+            detail=mask(detail)[:2000],
+        )
+    )
+    if commit:
+        db.session.commit()
+
+
+def events(since: datetime | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    yield from db.session.scalars(query)
+
+
+FIELDS = ("occurred_at", "event", "account_id", "username", "client_ip", "user_agent", "detail")
+
+
+def as_row(item: AuditEvent) -> dict[str, object]:
+    row = {name: getattr(item, name) for name in FIELDS}
+    row["occurred_at"] = item.occurred_at.isoformat()
+    return row
+
+
+def _inert(value: object) -> object:
+    """Typed usernames and user agents come from outside: keep spreadsheets from
+    running them as formulas (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export(items: Iterable[AuditEvent], fmt: str) -> Iterator[str]:
+    """Serialise events as CSV (with a header) or JSON lines."""
+    if fmt == "jsonl":
+        for item in items:
+            yield json.dumps(as_row(item), ensure_ascii=False) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer.writeheader()
+    for item in items:
+        writer.writerow({name: _inert(value) for name, value in as_row(item).items()})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def prune(retention_days: int) -> int:
+    """Delete events older than the retention period; returns how many."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    result = db.session.execute(delete(AuditEvent).where(AuditEvent.occurred_at < cutoff))
+    db.session.commit()
+    return result.rowcount or 0
