@@ -2,9 +2,8 @@
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from app import sessions
 from app.extensions import limiter
 from app.i18n import LANGUAGES
 from app.services.accounts import audit
@@ -14,7 +13,8 @@ from app.services.customers import linking
 from app.services.identity_codes import masked_birth_date
 from app.web.account import bp
 from app.web.account.forms import CloseAccountForm, EndSessionsForm
-from app.web.client import client_info
+from app.web.audit import audit_event
+from app.web.signin import sign_in, sign_out
 
 
 @bp.get("/details")
@@ -54,9 +54,7 @@ def end_other_sessions():
         return _details_page(end_form=form, status=400)
     account = current_user._get_current_object()
     accounts.end_other_sessions(account)
-    sessions.rotate()
-    login_user(account)
-    audit.record(audit.Event.SESSIONS_ENDED, client_info(), account=account)
+    sign_in(account, audit.Event.SESSIONS_ENDED)
     flash(_("You have been logged out on all other devices."), "success")
     return redirect(url_for(".details"), code=303)
 
@@ -65,7 +63,7 @@ def end_other_sessions():
 @login_required
 def my_data():
     """Everything Selfie holds about the signed-in person, as a JSON download."""
-    audit.record(audit.Event.DATA_EXPORTED, client_info(), account=current_user)
+    audit_event(audit.Event.DATA_EXPORTED, account=current_user)
     response = jsonify(personal_data(current_user))
     response.headers["Content-Disposition"] = 'attachment; filename="selfie-my-data.json"'
     return response
@@ -78,12 +76,8 @@ def close():
     form = CloseAccountForm()
     if not _password_confirmed(form):
         return _details_page(close_form=form, status=400)
-    account = current_user._get_current_object()
-    username = account.username
-    logout_user()
-    accounts.close_account(account)
-    sessions.end()
-    audit.record(audit.Event.ACCOUNT_CLOSED, client_info(), username=username)
+    # Recorded before the account goes; closing it unlinks its records, the username stays.
+    accounts.close_account(sign_out(audit.Event.ACCOUNT_CLOSED))
     flash(
         _(
             "Your username has been closed. Your customer details at %(operator)s are unchanged.",

@@ -3,17 +3,17 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from app import sessions
 from app.extensions import limiter
 from app.i18n import remember_language
 from app.services.accounts import audit
 from app.services.accounts import service as accounts
 from app.urls import safe_next
+from app.web.audit import audit_event
 from app.web.auth import bp
 from app.web.auth.forms import LoginForm
-from app.web.client import client_info
+from app.web.signin import sign_in, sign_out
 
 LOGIN_LIMIT = "20 per minute; 200 per hour"  # per client address
 USERNAME_LIMIT = "10 per 15 minutes"  # per username, from any address
@@ -45,7 +45,7 @@ def login():
         try:
             account = accounts.authenticate(form.username.data, form.password.data)
         except accounts.AccountLocked as locked:
-            audit.record(audit.Event.LOCKED, client_info(), **_typed(form.username.data))
+            audit_event(audit.Event.LOCKED, **_typed(form.username.data))
             form.form_errors.append(
                 _(
                     "Too many failed attempts. You can try again after %(time)s.",
@@ -53,12 +53,10 @@ def login():
                 )
             )
         except accounts.LoginFailed:
-            audit.record(audit.Event.LOGIN_FAILED, client_info(), **_typed(form.username.data))
+            audit_event(audit.Event.LOGIN_FAILED, **_typed(form.username.data))
             form.form_errors.append(_("The username or password is wrong."))
         else:
-            sessions.rotate()
-            login_user(account)
-            audit.record(audit.Event.LOGIN_OK, client_info(), account=account)
+            sign_in(account, audit.Event.LOGIN_OK)
             response = redirect(safe_next(form.next.data) or url_for("account.services"), code=303)
             return remember_language(response, account.language)
     status = 400 if form.is_submitted() else 200
@@ -68,8 +66,6 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record(audit.Event.LOGOUT, client_info(), account=current_user)
-    logout_user()
-    sessions.end()
+    sign_out(audit.Event.LOGOUT)
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"), code=303)

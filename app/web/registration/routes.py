@@ -1,17 +1,16 @@
 """Create a username: terms → strong identification → username and password.
 
-Each view checks the registration record and sends a customer who skipped
-a step back to the first missing one, with a message.
+Each view asks a guard (``steps``) for the step it needs; a customer who
+skipped one is sent back to the first missing step, with a message.
 """
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from app import sessions
 from app.extensions import limiter
-from app.services import terms
 from app.services.accounts import audit
 from app.services.accounts import service as accounts
 from app.services.identification import (
@@ -21,10 +20,17 @@ from app.services.identification import (
     load_methods,
 )
 from app.services.identification.broker import BrokerConfig
-from app.web.client import client_info
+from app.web.audit import audit_event
 from app.web.registration import bp
 from app.web.registration.forms import CreateAccountForm, MethodForm, NewPasswordForm
 from app.web.registration.state import RegistrationState
+from app.web.registration.steps import (
+    StepMissing,
+    load_state,
+    require_identification,
+    require_terms,
+)
+from app.web.signin import sign_in
 
 STEP_LIMIT = "20 per minute; 100 per hour"  # per client address
 SESSION_STEP_LIMIT = "10 per minute; 30 per hour"  # per browser session
@@ -52,32 +58,11 @@ def _methods():
     return load_methods(current_app.config["OIDC_METHODS_FILE"])
 
 
-def _back_to_start(message: str, category: str = "warning"):
-    flash(message, category)
-    return redirect(url_for("registration.start"), code=303)
-
-
-def _load_state() -> tuple[RegistrationState, terms.Terms]:
-    """The registration record and the terms in force.
-
-    An acceptance of a version that has since been replaced no longer
-    counts: the customer is asked to read the new one, so the version
-    stored with the account is always the one they saw.
-    """
-    state = RegistrationState.load()
-    current = terms.current()
-    if state.terms_accepted and state.terms_version != current.version:
-        state.withdraw_terms()
-        state.save()
-        flash(_("The terms of use have been updated. Please read the new version."), "warning")
-    return state, current
-
-
 @bp.get("/")
 def start():
     if current_user.is_authenticated:
         return redirect(url_for("account.services"))
-    state, current = _load_state()
+    state, current = load_state()
     return render_template(
         "registration/start.html",
         state=state,
@@ -90,13 +75,11 @@ def start():
 @bp.post("/identify")
 @step_limits
 def identify():
-    state, _current = _load_state()
-    if not state.terms_accepted:
-        return _back_to_start(_("Please read and accept the terms of use first."))
+    state = require_terms()
     form = MethodForm()
     method = next((m for m in _methods() if m.id == form.method.data), None)
     if not form.validate_on_submit() or method is None:
-        return _back_to_start(_("Please choose an identification method."))
+        raise StepMissing(_("Please choose an identification method."))
     redirect_uri = url_for("registration.callback", _external=True)
     url, pending = _broker().start(method, redirect_uri, str(get_locale()))
     state.start_identification(pending)
@@ -111,7 +94,7 @@ def callback():
     pending = state.take_pending()
     state.save()  # the pending request is spent, whatever happens next
     if pending is None:
-        return _back_to_start(
+        raise StepMissing(
             _(
                 "Your identification could not be completed because the session had expired "
                 "or the link was already used. Please choose an identification method again."
@@ -120,17 +103,17 @@ def callback():
     try:
         identified = _broker().finish(request.args, pending, url_for(".callback", _external=True))
     except IdentificationCancelled:
-        return _back_to_start(
+        raise StepMissing(
             _("You cancelled the identification. Choose an identification method to try again."),
             "info",
-        )
+        ) from None
     except IdentificationFailed as error:
-        audit.record(audit.Event.IDENTIFICATION_FAILED, client_info(), detail=error.reason)
-        return _back_to_start(_failure_message(error.reason), "error")
+        audit_event(audit.Event.IDENTIFICATION_FAILED, detail=error.reason)
+        raise StepMissing(_failure_message(error.reason), "error") from None
     state.record_identified(identified)
     sessions.rotate()
     state.save()
-    audit.record(audit.Event.IDENTIFICATION_OK, client_info(), detail=f"method {pending.method}")
+    audit_event(audit.Event.IDENTIFICATION_OK, detail=f"method {pending.method}")
     if accounts.find_by_identity(identified.identity_ref) is not None:
         return redirect(url_for(".existing"), code=303)
     return redirect(url_for(".account"), code=303)
@@ -148,36 +131,16 @@ def _failure_message(reason: str) -> str:
     )
 
 
-def _require_identification():
-    """The record and the identification result, or a redirect to the first missing step."""
-    state, _current = _load_state()
-    if not state.terms_accepted:
-        return state, None, _back_to_start(_("Please read and accept the terms of use first."))
-    identified = state.current_identification()
-    if identified is None:
-        if state.identification_expired:
-            message = _(
-                "More than 10 minutes passed since your identification. "
-                "Please identify yourself again."
-            )
-        else:
-            message = _("Please identify yourself first.")
-        return state, None, _back_to_start(message)
-    return state, identified, None
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @step_limits
 def account():
     if current_user.is_authenticated and not RegistrationState.load().identified:
         return redirect(url_for("account.services"), code=303)
-    state, identified, detour = _require_identification()
-    if detour:
-        return detour
+    state = require_identification()
     form = CreateAccountForm()
     if form.validate_on_submit():
         try:
-            created = accounts.create_account(_new_account(form, state, identified))
+            created = accounts.create_account(_new_account(form, state))
         except accounts.AlreadyRegistered:
             return redirect(url_for(".existing"), code=303)
         except accounts.UsernameTaken:
@@ -195,12 +158,14 @@ def account():
             )
             return redirect(url_for("account.services"), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("registration/account.html", form=form, identified=identified), status
+    return render_template(
+        "registration/account.html", form=form, identified=state.identified
+    ), status
 
 
-def _new_account(form: CreateAccountForm, state: RegistrationState, identified):
+def _new_account(form: CreateAccountForm, state: RegistrationState) -> accounts.NewAccount:
     return accounts.NewAccount(
-        identified=identified,
+        identified=state.identified,
         username=form.username.data,
         password=form.password.data,
         terms_version=state.terms_version,
@@ -212,10 +177,7 @@ def _new_account(form: CreateAccountForm, state: RegistrationState, identified):
 @bp.route("/existing", methods=["GET", "POST"])
 @step_limits
 def existing():
-    _state, identified, detour = _require_identification()
-    if detour:
-        return detour
-    holder = accounts.find_by_identity(identified.identity_ref)
+    holder = accounts.find_by_identity(require_identification().identified.identity_ref)
     if holder is None:
         return redirect(url_for(".account"), code=303)
     form = NewPasswordForm(username=holder.username)
@@ -233,7 +195,6 @@ def existing():
 
 
 def _sign_in(account, event: audit.Event) -> None:
+    """The registration is done: its record goes, the account signs in."""
     RegistrationState.clear()
-    sessions.rotate()
-    login_user(account)
-    audit.record(event, client_info(), account=account)
+    sign_in(account, event)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from app.services import terms as service
 from app.services.accounts import audit
-from app.web.client import client_info
+from app.web.audit import audit_event
 from app.web.registration.state import RegistrationState
 from app.web.terms import bp
 from app.web.terms.forms import AcceptTermsForm
@@ -28,5 +28,5 @@ def accept():
     state = RegistrationState.load()
     state.accept_terms(terms.version)
     state.save()
-    audit.record(audit.Event.TERMS_ACCEPTED, client_info(), detail=f"version {terms.version}")
+    audit_event(audit.Event.TERMS_ACCEPTED, detail=f"version {terms.version}")
     return redirect(url_for("registration.start"), code=303)
