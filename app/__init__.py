@@ -6,11 +6,9 @@ its routes, forms and templates, and domain rules live in plain modules.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
-from app.settings import PROJECT_ROOT, load_settings
+from app.settings import PROJECT_ROOT, instance_path, load_settings
 
 
 def create_app(overrides: dict[str, object] | None = None) -> Flask:
@@ -18,7 +16,7 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     app = Flask(
         __name__,
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=os.environ.get("SELFIE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path(),
     )
     load_settings(app, overrides)
     from app import security, web

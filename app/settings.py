@@ -1,9 +1,10 @@
-"""Settings: embedded defaults, overridden from the environment (prefix ``SELFIE_``).
+"""Settings: defaults overridden from the environment (prefix ``SELFIE_``).
 
-Every key here is documented in README. Secrets have no defaults: outside
-development and testing the portal refuses to start without them, naming the
-missing setting, so a misconfigured server fails loudly instead of running
-with a guessable key.
+Each setting is declared once, in ``app.settings_table.SETTINGS``; this
+module reads them, derives Flask's own keys and checks them at start-up.
+Secrets have no defaults: outside development the portal refuses to start
+without them, naming the missing setting, so a misconfigured server fails
+loudly instead of running with a guessable key.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.settings_table import BY_NAME, REQUIRED_SECRETS, SETTINGS, json_value
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: Settings that must be present outside development and testing.
-REQUIRED_SECRETS = ("SECRET_KEY", "IDENTITY_KEY")
 DEV_SECRETS_FILE = "secrets.json"
 
 
@@ -31,49 +32,29 @@ class MissingSettingError(RuntimeError):
         super().__init__(f"Selfie cannot start: missing required setting(s): {listed}")
 
 
-DEFAULTS: dict[str, object] = {
-    "ENV": "production",
-    "DATABASE_URL": "",  # filled in from the instance folder
-    "REDIS_URL": "",
-    "IDENTITY_ALLOW_TEMPORARY": False,
-    # The operator, as published (shared/wording.md).
-    "OPERATOR_NAME": "JNT",
-    "SUPPORT_PHONE": "06 786 8222",
-    "SUPPORT_EMAIL": "kundtjanst@jnt.fi",
-    "SUPPORT_HOURS": "weekdays",
-    # OpenID Connect identification broker.
-    "OIDC_ISSUER": "",
-    "OIDC_CLIENT_ID": "selfie",
-    "OIDC_CLIENT_SECRET": "",
-    "OIDC_IDENTITY_CLAIM": "hetu",
-    "OIDC_PROFILE": "plain",  # "plain" or "ftn"
-    "OIDC_METHODS_FILE": "",
-    "OIDC_SIGNING_KEY_FILE": "",
-    "OIDC_ENCRYPTION_KEY_FILE": "",
-    "OIDC_SP_NAME": "Selfie",
-    "OIDC_TIMEOUT": 10,
-    # Sessions and security.
-    "SESSION_IDLE_MINUTES": 30,
-    "SESSION_ABSOLUTE_HOURS": 12,
-    "PROXY_HOPS": 0,
-    "AUDIT_RETENTION_DAYS": 365,
-    "RATELIMIT_ENABLED": True,
-}
+def from_environment(name: str) -> object | None:
+    """The setting ``name`` as the environment gives it, parsed; None when unset."""
+    raw = os.environ.get(f"SELFIE_{name}")
+    return None if raw is None else BY_NAME[name].parse(raw)
+
+
+def instance_path() -> str:
+    """Where the instance folder is: needed before the app (and its config) exists."""
+    return str(from_environment("INSTANCE_PATH") or PROJECT_ROOT / "instance")
 
 
 def load_settings(app: Flask, overrides: dict[str, object] | None = None) -> None:
     """Fill ``app.config`` from defaults, the environment and ``overrides``.
 
     ``overrides`` is how tests configure an app; the environment is how an
-    operator does. Values in the environment are parsed as JSON where they
-    can be (``SELFIE_PROXY_HOPS=1`` becomes the integer 1).
+    operator does. Each value in the environment is parsed as its ``Setting``
+    says (``SELFIE_PROXY_HOPS=1`` becomes the integer 1, a numeric key stays text).
     """
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("SELFIE", loads=_loads)
-    for name in TEXT_SETTINGS:  # taken exactly as written: a numeric key stays a string
-        raw = os.environ.get(f"SELFIE_{name}")
-        if raw is not None:
-            app.config[name] = raw
+    app.config.from_prefixed_env("SELFIE", loads=json_value)  # settings Flask itself reads
+    for setting in SETTINGS:
+        if setting.in_config:
+            value = from_environment(setting.name)
+            app.config[setting.name] = setting.default if value is None else value
     if overrides:
         app.config.update(overrides)
     _check_environment(app)
@@ -81,26 +62,6 @@ def load_settings(app: Flask, overrides: dict[str, object] | None = None) -> Non
     _check_required(app)
 
 
-#: Settings that are text whatever they look like (never parsed as JSON).
-TEXT_SETTINGS = (
-    "SECRET_KEY",
-    "IDENTITY_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "OPERATOR_NAME",
-    "SUPPORT_PHONE",
-    "SUPPORT_EMAIL",
-    "SUPPORT_HOURS",
-    "OIDC_ISSUER",
-    "OIDC_CLIENT_ID",
-    "OIDC_CLIENT_SECRET",
-    "OIDC_IDENTITY_CLAIM",
-    "OIDC_PROFILE",
-    "OIDC_METHODS_FILE",
-    "OIDC_SIGNING_KEY_FILE",
-    "OIDC_ENCRYPTION_KEY_FILE",
-    "OIDC_SP_NAME",
-)
 ENVIRONMENTS = ("production", "development")
 
 
@@ -109,25 +70,18 @@ class InvalidSettingError(RuntimeError):
 
 
 def _check_environment(app: Flask) -> None:
-    """Only production and development; "testing" is for the test suite's own apps."""
+    """Only production and development (the test suite runs development, TESTING on)."""
     env = app.config["ENV"]
-    if env in ENVIRONMENTS or (env == "testing" and app.config.get("TESTING")):
+    if env in ENVIRONMENTS:
         return
     raise InvalidSettingError(
         f"Selfie cannot start: SELFIE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
     )
 
 
-def _loads(value: str) -> object:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
 def is_development(app: Flask) -> bool:
-    """Development and testing relax transport rules (plain http on loopback)."""
-    return app.config["ENV"] in {"development", "testing"}
+    """Development relaxes transport rules (plain http on loopback)."""
+    return app.config["ENV"] == "development"
 
 
 def _derive(app: Flask) -> None:

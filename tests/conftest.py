@@ -58,7 +58,7 @@ def set_person_claims(issuer: str, sub: str, claims: dict) -> None:
 # -- the portal --------------------------------------------------------------
 def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
     return {
-        "ENV": "testing",
+        "ENV": "development",
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
         "IDENTITY_KEY": "test-identity-key",

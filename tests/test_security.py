@@ -964,10 +964,6 @@ def test_without_a_proxy_a_forwarded_scheme_gets_no_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/", headers=FORWARDED).headers
 
 
-def test_the_proxy_setting_defaults_to_none(app):
-    assert app.config["PROXY_HOPS"] == 0
-
-
 # -- 9. personal identity codes stay out of logs, pages, URLs and the audit trail ---------------
 ANNA_CODE = PERSONS["anna.andersson"].code
 
