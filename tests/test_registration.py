@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import flask
 import pytest
 from sqlalchemy import func, select
 
@@ -122,6 +124,25 @@ def test_identification_older_than_ten_minutes_must_be_repeated(app, registratio
     assert response.status_code == 303
     assert "More than 10 minutes passed" in flashed(client)
     assert account_count(app) == 0
+
+
+def test_the_session_keeps_the_identification_as_plain_json_and_reads_it_back_typed(
+    app, registration, client
+):
+    from app.services.identification import Identified
+    from app.web.registration.state import RegistrationState
+
+    registration.accept_terms()
+    registration.identify("anna.andersson")
+    with client.session_transaction() as session:
+        stored = session[KEY]
+        assert json.loads(json.dumps(stored)) == stored  # no objects in the store
+        assert stored["pending"] is None  # spent by the callback
+    with app.test_request_context():
+        flask.session[KEY] = stored
+        identified = RegistrationState.load().identified
+    assert isinstance(identified, Identified)
+    assert identified.birth_date_part == PERSONS["anna.andersson"].code[:6]
 
 
 # -- bad answers from the broker --------------------------------------------------------------
