@@ -74,6 +74,8 @@ def test_closing_the_username_keeps_the_customer_records(app, demo_register, reg
         assert db.session.scalar(select(func.count(Customer.id))) > 0
     (closed,) = audit_events(app, "account_closed")
     assert closed.username == "anna@example.fi"
+    assert closed.account_id is None  # the account is gone; its name stays in the trail
+    assert closed.client_ip == "127.0.0.1"
 
 
 def test_a_closed_username_can_be_created_again_after_identification(
