@@ -20,7 +20,6 @@ from oidc_provider_mock import User, run_server_in_thread
 from app import create_app
 from app.extensions import db
 from app.services.customers.demo import FEATURED
-from app.services.identification import broker as broker_module
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Parallel runs (several checkouts on one machine) pick their own database number.
@@ -40,13 +39,6 @@ def oidc_issuer() -> Iterator[str]:
     ]
     with run_server_in_thread(require_nonce=True, user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_broker_cache():
-    broker_module.clear_cache()
-    yield
-    broker_module.clear_cache()
 
 
 def set_person_claims(issuer: str, sub: str, claims: dict) -> None:
@@ -218,6 +210,12 @@ def audit_events(app, event: str | None = None):
         rows = list(db.session.scalars(query))
         db.session.expunge_all()
         return rows
+
+
+def refused_by(app) -> str | None:
+    """The check that refused the last identification (its audit detail), or None."""
+    failures = audit_events(app, "identification_failed")
+    return failures[-1].detail if failures else None
 
 
 # -- walking the registration with the Flask client ----------------------------
