@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Account
 from app.services.identification.broker import PENDING_MAX_AGE_SECONDS
+from app.services.identification.discovery import KEYS_REFRESH_INTERVAL_SECONDS
 from app.services.identification.keys import generate_key_files, public_jwks
 from tests.conftest import (
     PERSONS,
@@ -144,6 +145,7 @@ def test_the_portal_publishes_its_public_keys(ftn, key_files):
         ("wrong_acr", "claims_acr"),
         ("foreign_azp", "claims_azp"),
         ("future_iat", "claims_iat"),
+        ("unknown_kid", "signature"),
     ],
 )
 def test_tampered_id_tokens_are_refused_and_create_nothing(ftn, ftn_app, provider, kind, check):
@@ -233,3 +235,81 @@ def test_a_callback_after_fifteen_minutes_at_the_broker_is_refused(ftn, ftn_app)
     assert refused_by(ftn_app) == "expired"
     assert "could not be verified" in ftn.client.get("/register/").text
     assert accounts(ftn_app) == 0
+
+
+# -- header shapes real brokers send (issue 16) ---------------------------------------------
+def identify_again(ftn, sub: str = "anna.andersson") -> str:
+    """Identify once more in the same browser; where the callback sends the customer."""
+    ftn.accept_terms()
+    return ftn.identify(sub).headers["Location"]
+
+
+def jwks_fetches(provider) -> int:
+    return sum(1 for r in provider.requests_log if r["path"] == "/jwks")
+
+
+@pytest.mark.parametrize(
+    ("shapes", "cty"),
+    [
+        pytest.param({"replicated_claims"}, "JWT", id="replicated-iss-aud-sub-and-cty"),
+        pytest.param({"replicated_claims"}, None, id="replicated-iss-aud-sub-without-cty"),
+        pytest.param(set(), "JWT", id="cty-jwt-only"),
+    ],
+)
+@pytest.mark.parametrize("where", ["id_token", "userinfo"])
+def test_standard_jwe_header_shapes_are_accepted(ftn, ftn_app, provider, shapes, cty, where):
+    provider.header_shapes = shapes
+    provider.jwe_cty = cty
+    if where == "userinfo":
+        provider.userinfo_only = {"hetu"}
+    response = ftn.register("anna.andersson", "anna@example.fi")
+    assert response.headers["Location"].endswith("/account/services")
+    assert refused_by(ftn_app) is None
+    assert accounts(ftn_app) == 1
+
+
+@pytest.mark.parametrize(
+    ("shape", "check"),
+    [("unknown_crit", "header_crit"), ("disagreeing_iss", "header_iss")],
+)
+@pytest.mark.parametrize("where", ["id_token", "userinfo"])
+def test_a_critical_extension_or_a_disagreeing_replicated_claim_is_refused(
+    ftn, ftn_app, provider, shape, check, where
+):
+    if where == "userinfo":
+        provider.userinfo_only = {"hetu"}
+    provider.header_shapes = {"replicated_claims", shape}
+    provider.header_shapes_for = {where}
+    assert identify_again(ftn).endswith("/register/")
+    assert refused_by(ftn_app) == check
+    assert "could not be verified" in ftn.client.get("/register/").text
+    assert accounts(ftn_app) == 0
+
+
+def test_a_signing_key_not_yet_in_the_cached_jwks_is_fetched_once(ftn, ftn_app, provider):
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 1
+    provider.rotate_signing_key()
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 2
+    assert refused_by(ftn_app) is None
+
+
+def test_a_kid_never_published_is_refused_and_refetches_at_most_once_a_minute(
+    ftn, ftn_app, provider
+):
+    assert identify_again(ftn).endswith("/register/account")
+    provider.tamper("unknown_kid")
+    assert identify_again(ftn).endswith("/register/")
+    assert refused_by(ftn_app) == "signature"
+    assert jwks_fetches(provider) == 2  # the cached keys, then one refetch
+
+    provider.rotate_signing_key()  # a real rotation, but within the minute: no refetch yet
+    assert identify_again(ftn).endswith("/register/")
+    assert jwks_fetches(provider) == 2
+
+    discovery = ftn_app.extensions["selfie_broker"].discovery
+    later = time.monotonic() + KEYS_REFRESH_INTERVAL_SECONDS + 1
+    discovery.clock = lambda: later
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 3

@@ -41,15 +41,19 @@ def claims(**changes) -> dict:
     return {k: v for k, v in base.items() if v is not None}
 
 
+#: Brokers may put any header parameter in (RFC 7519 §5.3 replicated claims among them).
+LENIENT_JWS = jws.JWSRegistry(algorithms=["RS256"], strict_check_header=False)
+LENIENT_JWE = jwe.JWERegistry(algorithms=["RSA-OAEP", "A128CBC-HS256"], strict_check_header=False)
+
+
 def sign(payload: dict, key: RSAKey, **header) -> str:
-    return jws.serialize_compact(
-        {"alg": "RS256", "kid": key.kid, **header}, json.dumps(payload), key, algorithms=["RS256"]
-    )
+    protected = {"alg": "RS256", "kid": key.kid, **header}
+    return jws.serialize_compact(protected, json.dumps(payload), key, registry=LENIENT_JWS)
 
 
 def encrypt(inner: str, key: RSAKey, **header) -> str:
     protected = {"alg": "RSA-OAEP", "enc": "A128CBC-HS256", "cty": "JWT", **header}
-    return jwe.encrypt_compact(protected, inner, key, algorithms=["RSA-OAEP", "A128CBC-HS256"])
+    return jwe.encrypt_compact(protected, inner, key, registry=LENIENT_JWE)
 
 
 def public(key: RSAKey) -> KeySet:
@@ -179,3 +183,65 @@ def test_a_signed_userinfo_answer_must_be_ours_and_about_the_same_person(changes
         )
 
     assert refusal(call) == check
+
+
+# -- header parameters (RFC 7515/7516/7519; issue 16) ---------------------------------------
+def test_claims_replicated_into_the_jwe_header_are_accepted_when_equal(broker_key, portal_key):
+    token = encrypt(
+        sign(claims(aud=[CLIENT]), broker_key), portal_key, iss=ISSUER, aud=CLIENT, sub="anna"
+    )
+    assert tokens.open_token(token, [public(broker_key)], portal_key)["sub"] == "anna"
+
+
+def test_unknown_non_critical_header_parameters_are_ignored(broker_key, portal_key):
+    inner = sign(claims(), broker_key, **{"x-broker-trace": "abc"})
+    token = encrypt(inner, portal_key, **{"x-broker-region": "fi"})
+    assert tokens.open_token(token, [public(broker_key)], portal_key)["sub"] == "anna"
+
+
+@pytest.mark.parametrize(
+    ("header", "check"),
+    [
+        ({"iss": "https://evil.example"}, "header_iss"),
+        ({"aud": "someone-else"}, "header_aud"),
+        ({"sub": "someone-else"}, "header_sub"),
+    ],
+)
+@pytest.mark.parametrize("layer", ["jwe", "jws"])
+def test_a_replicated_claim_that_disagrees_is_refused(broker_key, portal_key, header, check, layer):
+    if layer == "jwe":
+        token = encrypt(sign(claims(), broker_key), portal_key, **header)
+    else:
+        token = encrypt(sign(claims(), broker_key, **header), portal_key)
+    assert refusal(lambda: tokens.open_token(token, [public(broker_key)], portal_key)) == check
+
+
+@pytest.mark.parametrize(
+    "critical",
+    [
+        ["urn:example:extension"],
+        [],
+        "urn:example:extension",
+        ["b64"],  # understood by joserfc (RFC 7797), not by Selfie
+    ],
+)
+def test_a_crit_header_selfie_does_not_understand_is_refused(critical):
+    segment = jws_segment({"alg": "RS256", "crit": critical, "urn:example:extension": True})
+    assert refusal(lambda: tokens.check_critical(tokens.protected_header(segment))) == (
+        "header_crit"
+    )
+
+
+def test_a_critical_jwe_is_refused_before_any_key_is_used(portal_key):
+    token = jws_segment({"alg": "RSA-OAEP", "enc": "A128CBC-HS256", "crit": ["zip2"]}) + ".a.b.c.d"
+    assert refusal(lambda: tokens.decrypt(token, portal_key)) == "header_crit"
+
+
+def test_an_unreadable_header_is_refused():
+    assert refusal(lambda: tokens.protected_header("not-json.x.y")) == "header"
+
+
+def jws_segment(header: dict) -> str:
+    from joserfc.util import urlsafe_b64encode
+
+    return urlsafe_b64encode(json.dumps(header).encode()).decode()
