@@ -65,6 +65,9 @@ def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
     }
 
 
+_APPS_BUILT: list = []
+
+
 def make_app(settings: dict[str, object]):
     """Build an app and its schema through the real migrations."""
     from flask_migrate import upgrade
@@ -72,7 +75,19 @@ def make_app(settings: dict[str, object]):
     application = create_app(settings)
     with application.app_context():
         upgrade()
+    _APPS_BUILT.append(application)
     return application
+
+
+@pytest.fixture(autouse=True)
+def _close_brokers():
+    """Each app owns its broker (and so its discovery cache and HTTP connections):
+    a fresh app starts afresh, and its connections are closed when the test ends."""
+    yield
+    while _APPS_BUILT:
+        broker = _APPS_BUILT.pop().extensions.get("selfie_broker")
+        if hasattr(broker, "close"):
+            broker.close()
 
 
 @pytest.fixture

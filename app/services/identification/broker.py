@@ -64,6 +64,10 @@ class Broker:
     def issuer(self) -> str:
         return self.discovery.issuer
 
+    def close(self) -> None:
+        """Close the kept-alive connections to the broker."""
+        self.http.close()
+
     def _decryption_key(self):
         return load_private_key(self.config.encryption_key_file) if self.config.ftn else None
 

@@ -73,6 +73,7 @@ def check_replicated_claims(headers: Iterable[dict], claims: dict) -> None:
 
 
 def _as_set(value: object) -> frozenset | object:
+    """``aud`` may be one string or a list of them: "abc" and ["abc"] are the same audience."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return frozenset(value)
     return frozenset([value]) if isinstance(value, str) else value
