@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     extensions.server_session.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.identification_broker.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -20,7 +20,6 @@ from oidc_provider_mock import User, run_server_in_thread
 from app import create_app
 from app.extensions import db
 from app.services.customers.demo import FEATURED
-from app.services.identification import broker as broker_module
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Parallel runs (several checkouts on one machine) pick their own database number.
@@ -40,13 +39,6 @@ def oidc_issuer() -> Iterator[str]:
     ]
     with run_server_in_thread(require_nonce=True, user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_broker_cache():
-    broker_module.clear_cache()
-    yield
-    broker_module.clear_cache()
 
 
 def set_person_claims(issuer: str, sub: str, claims: dict) -> None:
@@ -73,6 +65,9 @@ def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
     }
 
 
+_APPS_BUILT: list = []
+
+
 def make_app(settings: dict[str, object]):
     """Build an app and its schema through the real migrations."""
     from flask_migrate import upgrade
@@ -80,7 +75,19 @@ def make_app(settings: dict[str, object]):
     application = create_app(settings)
     with application.app_context():
         upgrade()
+    _APPS_BUILT.append(application)
     return application
+
+
+@pytest.fixture(autouse=True)
+def _close_brokers():
+    """Each app owns its broker (and so its discovery cache and HTTP connections):
+    a fresh app starts afresh, and its connections are closed when the test ends."""
+    yield
+    while _APPS_BUILT:
+        broker = _APPS_BUILT.pop().extensions.get("selfie_broker")
+        if hasattr(broker, "close"):
+            broker.close()
 
 
 @pytest.fixture
@@ -218,6 +225,12 @@ def audit_events(app, event: str | None = None):
         rows = list(db.session.scalars(query))
         db.session.expunge_all()
         return rows
+
+
+def refused_by(app) -> str | None:
+    """The check that refused the last identification (its audit detail), or None."""
+    failures = audit_events(app, "identification_failed")
+    return failures[-1].detail if failures else None
 
 
 # -- walking the registration with the Flask client ----------------------------

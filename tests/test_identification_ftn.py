@@ -17,8 +17,17 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Account
+from app.services.identification.broker import PENDING_MAX_AGE_SECONDS
+from app.services.identification.discovery import KEYS_REFRESH_INTERVAL_SECONDS
 from app.services.identification.keys import generate_key_files, public_jwks
-from tests.conftest import PERSONS, Registration, base_settings, english_client, make_app
+from tests.conftest import (
+    PERSONS,
+    Registration,
+    base_settings,
+    english_client,
+    make_app,
+    refused_by,
+)
 from tests.support.ftn_provider import run_strict_ftn_provider
 
 CLIENT_ID = "selfie-ftn-test"
@@ -122,28 +131,30 @@ def test_the_portal_publishes_its_public_keys(ftn, key_files):
 
 
 @pytest.mark.parametrize(
-    "kind",
+    ("kind", "check"),
     [
-        "wrong_audience",
-        "bad_signature",
-        "expired",
-        "unencrypted",
-        "wrong_nonce",
-        "missing_nonce",
-        "wrong_issuer",
-        "alg_none",
-        "wrong_enc_key",
-        "wrong_acr",
-        "foreign_azp",
-        "future_iat",
+        ("wrong_audience", "claims_aud"),
+        ("bad_signature", "signature"),
+        ("expired", "claims_exp"),
+        ("unencrypted", "not_encrypted"),
+        ("wrong_nonce", "claims_nonce"),
+        ("missing_nonce", "claims_nonce"),
+        ("wrong_issuer", "claims_iss"),
+        ("alg_none", "signature"),
+        ("wrong_enc_key", "decrypt"),
+        ("wrong_acr", "claims_acr"),
+        ("foreign_azp", "claims_azp"),
+        ("future_iat", "claims_iat"),
+        ("unknown_kid", "signature"),
     ],
 )
-def test_tampered_id_tokens_are_refused_and_create_nothing(ftn, ftn_app, provider, kind):
+def test_tampered_id_tokens_are_refused_and_create_nothing(ftn, ftn_app, provider, kind, check):
     ftn.accept_terms()
     provider.tamper(kind)
     response = ftn.identify("anna.andersson")
     assert response.headers["Location"].endswith("/register/")
     assert kind in provider.applied_tampers
+    assert refused_by(ftn_app) == check
     assert "could not be verified" in ftn.client.get("/register/").text
     assert ftn.client.get("/register/account").status_code == 303
     assert accounts(ftn_app) == 0
@@ -182,14 +193,22 @@ def test_an_identity_code_given_only_by_userinfo_is_read_from_there(ftn, ftn_app
     assert accounts(ftn_app) == 1
 
 
-@pytest.mark.parametrize("kind", ["wrong_sub", "unencrypted", "bad_signature"])
-def test_a_tampered_userinfo_answer_is_refused(ftn, ftn_app, provider, kind):
+@pytest.mark.parametrize(
+    ("kind", "check"),
+    [
+        ("wrong_sub", "userinfo_subject"),
+        ("unencrypted", "not_encrypted"),
+        ("bad_signature", "signature"),
+    ],
+)
+def test_a_tampered_userinfo_answer_is_refused(ftn, ftn_app, provider, kind, check):
     provider.userinfo_only = {"hetu"}
     provider.tamper_userinfo(kind)
     ftn.accept_terms()
     response = ftn.identify("anna.andersson")
     assert response.headers["Location"].endswith("/register/")
     assert f"userinfo:{kind}" in provider.applied_tampers
+    assert refused_by(ftn_app) == check
     assert "could not be verified" in ftn.client.get("/register/").text
     assert accounts(ftn_app) == 0
 
@@ -201,18 +220,96 @@ def test_a_callback_naming_another_issuer_is_refused(ftn, ftn_app):
     assert "iss=" in callback
     forged = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", callback)
     ftn.client.get(forged)
+    assert refused_by(ftn_app) == "iss"
     assert "could not be verified" in ftn.client.get("/register/").text
     assert accounts(ftn_app) == 0
 
 
-def test_a_callback_after_fifteen_minutes_at_the_broker_is_refused(ftn, ftn_app, monkeypatch):
-    from app.services.identification import broker
-
+def test_a_callback_after_fifteen_minutes_at_the_broker_is_refused(ftn, ftn_app):
     ftn.accept_terms()
     callback = ftn.authorize_at_provider(ftn.start_identification(), "anna.andersson")
+    broker = ftn_app.extensions["selfie_broker"]
     started = time.time()
-    monkeypatch.setattr(broker.time, "time", lambda: started + broker.PENDING_MAX_AGE_SECONDS + 1)
+    broker.clock = lambda: started + PENDING_MAX_AGE_SECONDS + 1
     ftn.client.get(callback)
-    monkeypatch.undo()
+    assert refused_by(ftn_app) == "expired"
     assert "could not be verified" in ftn.client.get("/register/").text
     assert accounts(ftn_app) == 0
+
+
+# -- header shapes real brokers send (issue 16) ---------------------------------------------
+def identify_again(ftn, sub: str = "anna.andersson") -> str:
+    """Identify once more in the same browser; where the callback sends the customer."""
+    ftn.accept_terms()
+    return ftn.identify(sub).headers["Location"]
+
+
+def jwks_fetches(provider) -> int:
+    return sum(1 for r in provider.requests_log if r["path"] == "/jwks")
+
+
+@pytest.mark.parametrize(
+    ("shapes", "cty"),
+    [
+        pytest.param({"replicated_claims"}, "JWT", id="replicated-iss-aud-sub-and-cty"),
+        pytest.param({"replicated_claims"}, None, id="replicated-iss-aud-sub-without-cty"),
+        pytest.param(set(), "JWT", id="cty-jwt-only"),
+    ],
+)
+@pytest.mark.parametrize("where", ["id_token", "userinfo"])
+def test_standard_jwe_header_shapes_are_accepted(ftn, ftn_app, provider, shapes, cty, where):
+    provider.header_shapes = shapes
+    provider.jwe_cty = cty
+    if where == "userinfo":
+        provider.userinfo_only = {"hetu"}
+    response = ftn.register("anna.andersson", "anna@example.fi")
+    assert response.headers["Location"].endswith("/account/services")
+    assert refused_by(ftn_app) is None
+    assert accounts(ftn_app) == 1
+
+
+@pytest.mark.parametrize(
+    ("shape", "check"),
+    [("unknown_crit", "header_crit"), ("disagreeing_iss", "header_iss")],
+)
+@pytest.mark.parametrize("where", ["id_token", "userinfo"])
+def test_a_critical_extension_or_a_disagreeing_replicated_claim_is_refused(
+    ftn, ftn_app, provider, shape, check, where
+):
+    if where == "userinfo":
+        provider.userinfo_only = {"hetu"}
+    provider.header_shapes = {"replicated_claims", shape}
+    provider.header_shapes_for = {where}
+    assert identify_again(ftn).endswith("/register/")
+    assert refused_by(ftn_app) == check
+    assert "could not be verified" in ftn.client.get("/register/").text
+    assert accounts(ftn_app) == 0
+
+
+def test_a_signing_key_not_yet_in_the_cached_jwks_is_fetched_once(ftn, ftn_app, provider):
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 1
+    provider.rotate_signing_key()
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 2
+    assert refused_by(ftn_app) is None
+
+
+def test_a_kid_never_published_is_refused_and_refetches_at_most_once_a_minute(
+    ftn, ftn_app, provider
+):
+    assert identify_again(ftn).endswith("/register/account")
+    provider.tamper("unknown_kid")
+    assert identify_again(ftn).endswith("/register/")
+    assert refused_by(ftn_app) == "signature"
+    assert jwks_fetches(provider) == 2  # the cached keys, then one refetch
+
+    provider.rotate_signing_key()  # a real rotation, but within the minute: no refetch yet
+    assert identify_again(ftn).endswith("/register/")
+    assert jwks_fetches(provider) == 2
+
+    discovery = ftn_app.extensions["selfie_broker"].discovery
+    later = time.monotonic() + KEYS_REFRESH_INTERVAL_SECONDS + 1
+    discovery.clock = lambda: later
+    assert identify_again(ftn).endswith("/register/account")
+    assert jwks_fetches(provider) == 3

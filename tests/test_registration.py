@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Account, AuditEvent
-from app.services.identification.broker import BrokerMisconfigured, check_issuer
+from app.services.identification.settings import BrokerMisconfigured, check_issuer
 from app.web.registration.state import IDENTIFIED_MAX_AGE_SECONDS, KEY
-from tests.conftest import PERSONS, code_leaks, english_client, set_person_claims
+from tests.conftest import PERSONS, code_leaks, english_client, refused_by, set_person_claims
 
 PASSWORD = "correct horse battery"
 
@@ -160,17 +160,20 @@ def test_cancelling_at_the_broker_returns_to_the_methods_with_a_message(registra
 
 
 @pytest.mark.parametrize(
-    "tamper",
+    ("tamper", "check"),
     [
-        pytest.param(lambda q: q.replace("state=", "state=x"), id="wrong-state"),
+        pytest.param(lambda q: q.replace("state=", "state=x"), "state", id="wrong-state"),
         pytest.param(
             lambda q: "&".join(p for p in q.split("&") if not p.startswith("state=")),
+            "state",
             id="missing-state",
         ),
-        pytest.param(lambda q: q.replace("code=", "code=x"), id="forged-code"),
+        pytest.param(lambda q: q.replace("code=", "code=x"), "token_refused", id="forged-code"),
     ],
 )
-def test_tampered_callbacks_are_refused_and_create_nothing(app, registration, client, tamper):
+def test_tampered_callbacks_are_refused_and_create_nothing(
+    app, registration, client, tamper, check
+):
     registration.accept_terms()
     callback = registration.authorize_at_provider(
         registration.start_identification(), "anna.andersson"
@@ -183,6 +186,7 @@ def test_tampered_callbacks_are_refused_and_create_nothing(app, registration, cl
     with app.app_context():
         failures = select(func.count()).where(AuditEvent.event == "identification_failed")
         assert db.session.scalar(failures) == 1
+    assert refused_by(app) == check
 
 
 def test_a_replayed_callback_is_refused(registration, client):
@@ -209,20 +213,23 @@ def test_a_callback_in_another_browser_session_is_refused(registration, app):
 
 
 @pytest.mark.parametrize(
-    "claims",
+    ("claims", "check"),
     [
-        pytest.param({"given_name": "Ei", "family_name": "Koodia"}, id="missing"),
-        pytest.param({"hetu": "150385-9012"}, id="bad-checksum"),
-        pytest.param({"hetu": "not a code"}, id="garbage"),
-        pytest.param({"hetu": 150385}, id="not-a-string"),
+        pytest.param({"given_name": "Ei", "family_name": "Koodia"}, "claim_missing", id="missing"),
+        pytest.param({"hetu": "150385-9012"}, "claim_checksum", id="bad-checksum"),
+        pytest.param({"hetu": "not a code"}, "claim_format", id="garbage"),
+        pytest.param({"hetu": 150385}, "claim_missing", id="not-a-string"),
     ],
 )
-def test_a_missing_or_invalid_identity_claim_is_refused(registration, client, oidc_issuer, claims):
+def test_a_missing_or_invalid_identity_claim_is_refused(
+    app, registration, client, oidc_issuer, claims, check
+):
     set_person_claims(oidc_issuer, "broken.person", claims)
     registration.accept_terms()
     response = registration.identify("broken.person")
     assert response.headers["Location"].endswith("/register/")
     assert "did not give us a valid personal identity code" in flashed(client)
+    assert refused_by(app) == check
     assert client.get("/register/account").status_code == 303
 
 
@@ -235,6 +242,7 @@ def test_temporary_codes_are_refused_unless_allowed(app, settings, oidc_issuer):
     registration.accept_terms()
     registration.identify("anna.andersson")
     assert "did not give us a valid personal identity code" in client.get("/register/").text
+    assert refused_by(app) == "claim_temporary"
 
 
 def test_an_unreachable_broker_gives_a_friendly_page_and_writes_nothing(app, settings):

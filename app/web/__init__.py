@@ -16,8 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.i18n import LANGUAGES
 from app.services.accounts import passwords
-from app.services.identification import BrokerUnavailable
-from app.services.identification.broker import BrokerMisconfigured
+from app.services.identification import BrokerMisconfigured, BrokerUnavailable
 
 ERROR_TEXTS = {
     400: (_l("The request could not be understood"), _l("Please go back and try again.")),

@@ -37,13 +37,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Flask, Response, jsonify, request
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
+from joserfc.jwe import JWERegistry
 from joserfc.jwk import RSAKey
+from joserfc.registry import HeaderParameter
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 __all__ = [
     "ACR_LOA2",
     "ACR_LOA3",
     "CODE_LIFETIME",
+    "HEADER_SHAPES",
     "ID_TOKEN_LIFETIME",
     "TAMPER_KINDS",
     "USERINFO_TAMPER_KINDS",
@@ -80,7 +83,24 @@ TAMPER_KINDS = frozenset(
         "wrong_enc_key",  # JWE encrypted to a key that is not the client's
         "foreign_azp",  # ID token names another client as its authorized party
         "future_iat",  # ID token issued an hour from now
+        "unknown_kid",  # inner JWS signed by a key whose kid is not in /jwks, even after a refetch
     }
+)
+#: What ``header_shapes`` may hold: JWE header shapes real brokers send, applied to every
+#: encrypted ID token and userinfo answer while set.
+HEADER_SHAPES = frozenset(
+    {
+        "replicated_claims",  # iss, aud and sub copied into the JWE header (RFC 7519 §5.3)
+        "unknown_crit",  # the JWE header marks an extension nobody knows as critical
+        "disagreeing_iss",  # the JWE header replicates iss, but another issuer than the claim's
+    }
+)
+#: The extension ``unknown_crit`` marks as critical.
+UNKNOWN_CRITICAL = "urn:example:broker-extension"
+_JWE_REGISTRY = JWERegistry(
+    header_registry={UNKNOWN_CRITICAL: HeaderParameter("an extension for tests", "bool")},
+    algorithms=[JWE_ALG, JWE_ENC],
+    strict_check_header=False,
 )
 #: What ``tamper_userinfo(kind)`` accepts; each makes the NEXT userinfo response misbehave.
 USERINFO_TAMPER_KINDS = frozenset({"wrong_sub", "unencrypted", "bad_signature"})
@@ -209,6 +229,14 @@ class StrictFtnProvider:
     userinfo_only: set[str] = field(default_factory=set)
     #: The provider's signing key (private); /jwks publishes its public half.
     signing_key: RSAKey = field(default_factory=lambda: _generated_key("provider-sig"))
+    #: Signing keys replaced by ``rotate_signing_key``; /jwks still publishes them.
+    retired_keys: list[RSAKey] = field(default_factory=list)
+    #: JWE header shapes applied while set (see HEADER_SHAPES) ...
+    header_shapes: set[str] = field(default_factory=set)
+    #: ... to these answers: "id_token", "userinfo" or both.
+    header_shapes_for: set[str] = field(default_factory=lambda: {"id_token", "userinfo"})
+    #: The JWE header's ``cty`` (None leaves it out).
+    jwe_cty: str | None = "JWT"
 
     def __post_init__(self) -> None:
         self.client_sig_key = _pick_client_key(self.client_jwks, "sig")
@@ -241,7 +269,17 @@ class StrictFtnProvider:
 
     @property
     def public_jwks(self) -> dict[str, Any]:
-        return {"keys": [self.signing_key.as_dict(private=False)]}
+        with self._lock:
+            keys = [self.signing_key, *self.retired_keys]
+        return {"keys": [key.as_dict(private=False) for key in keys]}
+
+    def rotate_signing_key(self) -> RSAKey:
+        """Sign with a new key (new kid) from now on; /jwks publishes it next to the old ones."""
+        key = RSAKey.generate_key(2048, {"use": "sig", "alg": SIG_ALG}, auto_kid=True)
+        with self._lock:
+            self.retired_keys.append(self.signing_key)
+            self.signing_key = key
+        return key
 
     def tamper(self, kind: str) -> None:
         """Make the NEXT token response misbehave once (see TAMPER_KINDS)."""
@@ -369,16 +407,30 @@ class StrictFtnProvider:
             raise _Refused(f"{what} iat in the future")
         return claims
 
-    def _sign(self, claims: dict[str, Any], key: RSAKey | None = None) -> str:
+    def _sign(self, claims: dict[str, Any], key: RSAKey | None = None, kid: str = "") -> str:
         key = key or self.signing_key
-        header = {"alg": SIG_ALG, "typ": "JWT", "kid": self.signing_key.kid}
+        header = {"alg": SIG_ALG, "typ": "JWT", "kid": kid or self.signing_key.kid}
         payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False)
         return jws.serialize_compact(header, payload, key, algorithms=[SIG_ALG])
 
-    def _encrypt(self, inner: str, key: RSAKey | None = None) -> str:
+    def _encrypt(
+        self, inner: str, claims: dict[str, Any], what: str, key: RSAKey | None = None
+    ) -> str:
         key = key or self.client_enc_key
-        header = {"alg": JWE_ALG, "enc": JWE_ENC, "cty": "JWT", "kid": self.client_enc_key.kid}
-        return jwe.encrypt_compact(header, inner, key, algorithms=[JWE_ALG, JWE_ENC])
+        header: dict[str, Any] = {"alg": JWE_ALG, "enc": JWE_ENC, "kid": self.client_enc_key.kid}
+        if self.jwe_cty:
+            header["cty"] = self.jwe_cty
+        unknown = set(self.header_shapes) - HEADER_SHAPES
+        if unknown:
+            raise ValueError(f"unknown header shapes {sorted(unknown)}; see HEADER_SHAPES")
+        shapes = self.header_shapes if what in self.header_shapes_for else set()
+        if "replicated_claims" in shapes:
+            header.update({name: claims[name] for name in ("iss", "aud", "sub")})
+        if "disagreeing_iss" in shapes:
+            header["iss"] = "https://evil.example"
+        if "unknown_crit" in shapes:
+            header.update({"crit": [UNKNOWN_CRITICAL], UNKNOWN_CRITICAL: True})
+        return jwe.encrypt_compact(header, inner, key, registry=_JWE_REGISTRY)
 
     # ------------------------------------------------------------------ authorize
 
@@ -664,6 +716,8 @@ class StrictFtnProvider:
                 claims["acr"] = ACR_LOA2 if claims["acr"] == ACR_LOA3 else ACR_LOA3
             case "wrong_enc_key":
                 enc_key = RSAKey.import_key(_generated_key("rogue-enc").as_dict(private=False))
+            case "unknown_kid":
+                sign_key = _generated_key("unpublished-sig")
         if tamper_kind == "alg_none":
             header = {"alg": "none", "typ": "JWT"}
             inner = (
@@ -673,10 +727,11 @@ class StrictFtnProvider:
                 + "."
             )
         else:
-            inner = self._sign(claims, sign_key)
+            kid = sign_key.kid if tamper_kind == "unknown_kid" and sign_key else ""
+            inner = self._sign(claims, sign_key, kid)
         if tamper_kind == "unencrypted":
             return inner
-        return self._encrypt(inner, enc_key)
+        return self._encrypt(inner, claims, "id_token", enc_key)
 
     # ------------------------------------------------------------------ userinfo
 
@@ -710,7 +765,7 @@ class StrictFtnProvider:
             sign_key = _generated_key("rogue-sig")
         body = self._sign(claims, sign_key)
         if tamper_kind != "unencrypted":
-            body = self._encrypt(body)
+            body = self._encrypt(body, claims, "userinfo")
         return Response(body, 200, {"Content-Type": "application/jwt", "Cache-Control": "no-store"})
 
     def _userinfo_refused(self, reason: str) -> Response:

@@ -2,20 +2,27 @@
 
 Plain Python: no ``request`` and no ``session``. The web layer keeps the
 pending request and the result in the registration record.
+
+``settings`` (configuration, pending state), ``discovery`` (the broker's
+metadata and keys, cached), ``tokens`` (decrypt → verify → validate claims,
+pure functions) and ``broker`` (the round trip) keep each concern apart.
 """
 
-from app.services.identification.broker import (
-    Broker,
+from app.services.identification.broker import Broker
+from app.services.identification.claims import Identified
+from app.services.identification.errors import (
+    BrokerMisconfigured,
     BrokerUnavailable,
     IdentificationCancelled,
     IdentificationFailed,
-    PendingIdentification,
 )
-from app.services.identification.claims import Identified
 from app.services.identification.methods import Method, load_methods
+from app.services.identification.settings import BrokerConfig, PendingIdentification
 
 __all__ = [
     "Broker",
+    "BrokerConfig",
+    "BrokerMisconfigured",
     "BrokerUnavailable",
     "IdentificationCancelled",
     "IdentificationFailed",

@@ -10,16 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import sessions
-from app.extensions import limiter
+from app.extensions import identification_broker, limiter
 from app.services.accounts import audit
 from app.services.accounts import service as accounts
 from app.services.identification import (
-    Broker,
     IdentificationCancelled,
     IdentificationFailed,
     load_methods,
 )
-from app.services.identification.broker import BrokerConfig
 from app.web.audit import audit_event
 from app.web.registration import bp
 from app.web.registration.forms import CreateAccountForm, MethodForm, NewPasswordForm
@@ -44,14 +42,6 @@ def step_limits(view):
     """Identification starts and account creation: limited per address and per session."""
     view = limiter.limit(SESSION_STEP_LIMIT, key_func=_session_key, methods=["POST"])(view)
     return limiter.limit(STEP_LIMIT, methods=["POST"])(view)
-
-
-def _broker() -> Broker:
-    broker = current_app.extensions.get("selfie.broker")
-    if broker is None:
-        broker = Broker(BrokerConfig.from_settings(current_app.config))
-        current_app.extensions["selfie.broker"] = broker
-    return broker
 
 
 def _methods():
@@ -81,7 +71,7 @@ def identify():
     if not form.validate_on_submit() or method is None:
         raise StepMissing(_("Please choose an identification method."))
     redirect_uri = url_for("registration.callback", _external=True)
-    url, pending = _broker().start(method, redirect_uri, str(get_locale()))
+    url, pending = identification_broker.get().start(method, redirect_uri, str(get_locale()))
     state.start_identification(pending)
     state.save()
     return redirect(url, code=303)
@@ -101,7 +91,9 @@ def callback():
             )
         )
     try:
-        identified = _broker().finish(request.args, pending, url_for(".callback", _external=True))
+        identified = identification_broker.get().finish(
+            request.args, pending, url_for(".callback", _external=True)
+        )
     except IdentificationCancelled:
         raise StepMissing(
             _("You cancelled the identification. Choose an identification method to try again."),
