@@ -15,6 +15,7 @@ customers_cli = AppGroup("customers", help="The customer register.")
 terms_cli = AppGroup("terms", help="Terms of use versions.")
 keys_cli = AppGroup("keys", help="The portal's keys for the FTN identification profile.")
 audit_cli = AppGroup("audit", help="The audit trail of security events.")
+invoices_cli = AppGroup("invoices", help="Invoices from billing.")
 
 
 @customers_cli.command("import")
@@ -54,6 +55,34 @@ def import_customers(customers_csv: Path, services_csv: Path) -> None:
         f"{result.customers_unchanged} unchanged. "
         f"Services: {result.services_added} added, {result.services_updated} updated, "
         f"{result.services_unchanged} unchanged."
+    )
+
+
+@invoices_cli.command("import")
+@click.argument("invoices_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--pdf-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder of the PDFs named in the pdf_file column.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and count, then write nothing.")
+def import_invoices(invoices_csv: Path, pdf_dir: Path | None, dry_run: bool) -> None:
+    """Import INVOICES_CSV (and its PDFs); any bad row refuses the whole file."""
+    from app.services.customers.importer import ImportRefused
+    from app.services.invoices.importer import import_invoices as run
+
+    try:
+        result = run(invoices_csv, pdf_dir, dry_run=dry_run)
+    except ImportRefused as refused:
+        for problem in refused.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(refused.problems)} problem(s) found; nothing was imported."
+        ) from None
+    prefix = "Dry run, nothing written. " if dry_run else ""
+    click.echo(
+        f"{prefix}Invoices: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
     )
 
 
@@ -158,5 +187,5 @@ def audit_prune() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (customers_cli, terms_cli, keys_cli, audit_cli):
+    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli):
         app.cli.add_command(group)

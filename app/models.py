@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -71,6 +72,13 @@ class ServiceKind(enum.StrEnum):
 class ServiceStatus(enum.StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class InvoiceStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CREDITED = "credited"
 
 
 class Account(UserMixin, db.Model):
@@ -189,4 +197,45 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class Invoice(db.Model):
+    """An invoice from billing (invoice import), shown to accounts linked to its customer."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    vat_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    status: Mapped[InvoiceStatus] = mapped_column(_value_enum(InvoiceStatus))
+    reference: Mapped[str] = mapped_column(String(35))  # compact: 1232 or RF10868624
+    iban: Mapped[str] = mapped_column(String(34))  # compact
+    pdf_file: Mapped[str] = mapped_column(String(200), default="")
+    #: SHA-256 of the stored PDF: a re-import compares it instead of the bytes.
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+
+
+class InvoiceDocument(db.Model):
+    """Billing's PDF of an invoice, byte for byte, apart so lists never load the bytes.
+
+    Kept in the database rather than in a folder: the import writes invoices
+    and their PDFs in one transaction (a refused or failed import leaves no
+    stray file), every web worker and host sees the same bytes, and a backup
+    of the database is a backup of everything a customer can open.
+    """
+
+    __tablename__ = "invoice_documents"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+Index("ix_invoices_customer_date", Invoice.customer_id, Invoice.invoice_date)
 Index("ix_services_customer_status", Service.customer_id, Service.status)

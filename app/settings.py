@@ -41,6 +41,7 @@ DEFAULTS: dict[str, object] = {
     "SUPPORT_PHONE": "06 786 8222",
     "SUPPORT_EMAIL": "kundtjanst@jnt.fi",
     "SUPPORT_HOURS": "weekdays",
+    "INVOICE_BIC": "",  # the operator's bank's BIC, beside the IBAN on an open invoice
     # OpenID Connect identification broker.
     "OIDC_ISSUER": "",
     "OIDC_CLIENT_ID": "selfie",
@@ -91,6 +92,7 @@ TEXT_SETTINGS = (
     "SUPPORT_PHONE",
     "SUPPORT_EMAIL",
     "SUPPORT_HOURS",
+    "INVOICE_BIC",
     "OIDC_ISSUER",
     "OIDC_CLIENT_ID",
     "OIDC_CLIENT_SECRET",
