@@ -1,4 +1,4 @@
-"""Fakturor in Chromium: the list and one open invoice, in Swedish and Finnish, at 1280 and 360 px."""
+"""Fakturor in Chromium: the list and an open invoice, sv and fi, at 1280 and 360 px."""
 
 from __future__ import annotations
 
