@@ -72,6 +72,7 @@ BAD_ROWS = [
     ({"due_date": "15.11.2099"}, "bad due_date"),
     ({"amount": "12,345"}, "bad amount"),
     ({"invoice_number": ""}, "empty value in: invoice_number"),
+    ({"invoice_number": "12/34"}, "invoice_number may hold only"),
 ]
 
 
@@ -81,10 +82,8 @@ def test_a_bad_row_refuses_the_whole_file(app, demo_register, tmp_path, changes,
     path, pdf_dir = write_invoices(tmp_path, [good, invoice_row(**changes)])
     with app.app_context(), pytest.raises(ImportRefused) as refused:
         import_invoices(path, pdf_dir)
-    assert [str(p) for p in refused.value.problems] == [f"{path}:3: {reason}"] or (
-        len(refused.value.problems) == 1 and reason in str(refused.value.problems[0])
-    )
-    assert str(refused.value.problems[0]).startswith(f"{path}:3: ")
+    [problem] = refused.value.problems
+    assert str(problem).startswith(f"{path}:3: ") and reason in str(problem)
     assert stored_invoices(app) == []
 
 
@@ -165,7 +164,7 @@ def test_amounts_are_in_the_locale_with_a_group_separator(demo_invoices, registr
     sign_up(registration, "anna.andersson")
     client.set_cookie("selfie_lang", "sv")
     page = client.get("/account/invoices/2026001002").text
-    assert "1\u00a0234,50\u00a0€" in page or "1 234,50 €" in page or "1\xa0234,50 €" in page
+    assert "<dd>1\u00a0234,50 €</dd>" in page  # a no-break space groups the thousands
 
 
 def test_an_open_invoice_shows_the_payment_details_and_the_virtual_barcode(

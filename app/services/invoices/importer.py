@@ -40,6 +40,8 @@ LENGTHS = {"invoice_number": 40, "customer_number": 40, "pdf_file": 200}
 #: Optional minus, up to 8 digits, optional decimal comma or point with 1-2 decimals.
 AMOUNT = re.compile(r"-?\d{1,8}(?:[.,]\d{1,2})?")
 PDF_MAGIC = b"%PDF-"
+#: Invoice numbers become URL path segments and PDF file names.
+INVOICE_NUMBER = re.compile(r"[A-Za-z0-9_-]+")
 COMPARED = ("customer_id", "invoice_date", "due_date", "amount", "vat_amount", "status")
 COMPARED += ("reference", "iban", "pdf_file", "pdf_sha256")
 
@@ -97,6 +99,8 @@ def _row_problem(row: dict, customers: dict[str, int], seen: dict[str, int]) -> 
     empty = [c for c in REQUIRED if not row[c]]
     if empty:
         return f"empty value in: {', '.join(empty)}"
+    if not INVOICE_NUMBER.fullmatch(number):
+        return "invoice_number may hold only letters, digits, '-' and '_'"
     too_long = [c for c, n in LENGTHS.items() if len(row[c]) > n]
     if too_long:
         return f"value too long in: {', '.join(too_long)}"
@@ -178,7 +182,7 @@ def write_invoices(parsed: InvoiceRows, *, remove_missing: bool) -> InvoiceResul
             if pdf_unchanged:
                 continue
         db.session.flush()
-        _store_pdf(invoice.id, row["pdf_path"])
+        _store_pdf(invoice.id, row["pdf_path"], row["pdf_sha256"])
     if remove_missing and stored:
         ids = [i.id for i in stored.values()]
         db.session.execute(delete(InvoiceDocument).where(InvoiceDocument.invoice_id.in_(ids)))
@@ -187,10 +191,18 @@ def write_invoices(parsed: InvoiceRows, *, remove_missing: bool) -> InvoiceResul
     return result
 
 
-def _store_pdf(invoice_id: int, path: Path | None) -> None:
+class PdfChanged(RuntimeError):
+    """A PDF changed between validation and writing: the import is rolled back."""
+
+
+def _store_pdf(invoice_id: int, path: Path | None, sha256: str | None) -> None:
     db.session.execute(delete(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice_id))
-    if path is not None:
-        db.session.add(InvoiceDocument(invoice_id=invoice_id, content=path.read_bytes()))
+    if path is None:
+        return
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise PdfChanged(f"{path} changed during the import; nothing was imported")
+    db.session.add(InvoiceDocument(invoice_id=invoice_id, content=content))
 
 
 def import_invoices(
