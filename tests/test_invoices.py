@@ -291,3 +291,13 @@ def test_an_invoice_page_and_its_pdf_run_few_queries(app, demo_invoices, registr
     # the invoice with its customer, or for the PDF.
     assert len(page) <= 5, [s.split()[:4] for s in page]
     assert len(pdf) <= 5, [s.split()[:4] for s in pdf]
+
+
+def test_a_dry_run_counts_and_writes_nothing(app, demo_register, tmp_path):
+    path, pdf_dir = write_invoices(tmp_path, [invoice_row()])
+    result = app.test_cli_runner().invoke(
+        args=["invoices", "import", str(path), "--pdf-dir", str(pdf_dir), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and "1 added" in result.output
+    assert stored_invoices(app) == []

@@ -157,38 +157,57 @@ def parse_invoices(path: Path, pdf_dir: Path | None) -> InvoiceRows:
                 "pdf_path": pdf_path,
             }
         )
-    return result
+    return plan.result
 
 
-def write_invoices(parsed: InvoiceRows, *, remove_missing: bool) -> InvoiceResult:
-    """Upsert the validated rows in the caller's transaction; a snapshot removes the rest."""
-    result = InvoiceResult()
+@dataclass
+class InvoicePlan:
+    """What writing a validated file would do; ``plan_invoices`` writes nothing."""
+
+    new: list[dict] = field(default_factory=list)
+    changed: list[tuple[Invoice, dict]] = field(default_factory=list)
+    removed: list[Invoice] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def result(self) -> InvoiceResult:
+        return InvoiceResult(len(self.new), len(self.changed), self.unchanged, len(self.removed))
+
+
+def plan_invoices(parsed: InvoiceRows, *, remove_missing: bool) -> InvoicePlan:
+    """Compare the file with the stored invoices by number; a snapshot removes the rest."""
+    plan = InvoicePlan()
     stored = {i.invoice_number: i for i in db.session.scalars(select(Invoice))}
     for row in parsed.rows:
-        values = {k: v for k, v in row.items() if k != "pdf_path"}
         invoice = stored.pop(row["invoice_number"], None)
         if invoice is None:
-            invoice = Invoice(**values)
-            db.session.add(invoice)
-            result.added += 1
-        elif all(getattr(invoice, c) == values[c] for c in COMPARED):
-            result.unchanged += 1
-            continue
+            plan.new.append(row)
+        elif all(getattr(invoice, c) == row[c] for c in COMPARED):
+            plan.unchanged += 1
         else:
-            pdf_unchanged = invoice.pdf_sha256 == values["pdf_sha256"]
-            for column in COMPARED:
-                setattr(invoice, column, values[column])
-            result.updated += 1
-            if pdf_unchanged:
-                continue
+            plan.changed.append((invoice, row))
+    if remove_missing:
+        plan.removed = list(stored.values())
+    return plan
+
+
+def write_invoices(plan: InvoicePlan) -> None:
+    """Carry out ``plan`` in the caller's transaction (PDFs only where their hash changed)."""
+    for row in plan.new:
+        invoice = Invoice(**{k: v for k, v in row.items() if k != "pdf_path"})
+        db.session.add(invoice)
         db.session.flush()
         _store_pdf(invoice.id, row["pdf_path"], row["pdf_sha256"])
-    if remove_missing and stored:
-        ids = [i.id for i in stored.values()]
+    for invoice, row in plan.changed:
+        pdf_changed = invoice.pdf_sha256 != row["pdf_sha256"]
+        for column in COMPARED:
+            setattr(invoice, column, row[column])
+        if pdf_changed:
+            _store_pdf(invoice.id, row["pdf_path"], row["pdf_sha256"])
+    ids = [invoice.id for invoice in plan.removed]
+    if ids:
         db.session.execute(delete(InvoiceDocument).where(InvoiceDocument.invoice_id.in_(ids)))
         db.session.execute(delete(Invoice).where(Invoice.id.in_(ids)))
-        result.removed = len(ids)
-    return result
 
 
 class PdfChanged(RuntimeError):
@@ -208,17 +227,16 @@ def _store_pdf(invoice_id: int, path: Path | None, sha256: str | None) -> None:
 def import_invoices(
     path: Path, pdf_dir: Path | None = None, *, dry_run: bool = False
 ) -> InvoiceResult:
-    """Validate the file whole, then write it in one transaction (or, dry, roll back)."""
+    """Validate the file whole, then write it in one transaction (a dry run only counts)."""
     try:
         parsed = parse_invoices(Path(path), Path(pdf_dir) if pdf_dir else None)
         if parsed.problems:
             raise ImportRefused(parsed.problems)
-        result = write_invoices(parsed, remove_missing=False)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        plan = plan_invoices(parsed, remove_missing=False)
+        if not dry_run:
+            write_invoices(plan)
+        db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return result
+    return plan.result
