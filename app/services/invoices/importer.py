@@ -157,7 +157,7 @@ def parse_invoices(path: Path, pdf_dir: Path | None) -> InvoiceRows:
                 "pdf_path": pdf_path,
             }
         )
-    return plan.result
+    return result
 
 
 @dataclass
