@@ -13,6 +13,7 @@ from decimal import Decimal
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
@@ -71,6 +72,35 @@ class ServiceKind(enum.StrEnum):
 class ServiceStatus(enum.StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class AuditEventName(enum.StrEnum):
+    """Every event the audit trail knows; the table refuses any other name."""
+
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    LOCKED = "locked"
+    IDENTIFICATION_OK = "identification_ok"
+    IDENTIFICATION_FAILED = "identification_failed"
+    ACCOUNT_CREATED = "account_created"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+    TERMS_ACCEPTED = "terms_accepted"
+    LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_CLOSED = "account_closed"
+
+
+def one_of(column: str, allowed: type[enum.Enum]) -> str:
+    """SQL for a check constraint that ``column`` holds one of an enum's values.
+
+    The models build their constraints from the same enums the code uses, so
+    the allowed values have one source; a migration copies the list as it was
+    then (history does not change), and a test checks that a migrated
+    database accepts every value the code knows.
+    """
+    values = ", ".join(f"'{member.value}'" for member in allowed)
+    return f"{column} IN ({values})"
 
 
 class Account(UserMixin, db.Model):
@@ -160,6 +190,12 @@ class Service(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="services")
 
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ServiceKind), name="kind"),
+        CheckConstraint(one_of("status", ServiceStatus), name="status"),
+        CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
+    )
+
 
 class TermsVersion(db.Model):
     """A published version of the terms of use, one text per language."""
@@ -187,6 +223,8 @@ class AuditEvent(db.Model):
     client_ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (CheckConstraint(one_of("event", AuditEventName), name="event"),)
 
 
 Index("ix_services_customer_status", Service.customer_id, Service.status)
