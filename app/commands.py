@@ -17,44 +17,87 @@ keys_cli = AppGroup("keys", help="The portal's keys for the FTN identification p
 audit_cli = AppGroup("audit", help="The audit trail of security events.")
 
 
+#: Exit status when another import holds the lock (EX_TEMPFAIL): a timer retries later.
+EXIT_BUSY = 75
+
+
 @customers_cli.command("import")
 @click.argument("customers_csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("services_csv", type=click.Path(dir_okay=False, path_type=Path))
-def import_customers(customers_csv: Path, services_csv: Path) -> None:
-    """Import CUSTOMERS_CSV and SERVICES_CSV; any bad row refuses both files."""
-    from app.services.customers.importer import ImportRefused, import_register
+@click.option("--delta", is_flag=True, help="Add and update only; remove nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the summary; change nothing.")
+@click.option("--allow-shrink", is_flag=True, help="Allow a snapshot to remove many rows.")
+@click.option("--delimiter", type=click.Choice(["auto", ",", ";", "tab"]), default="auto")
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "windows-1252"]), default="auto")
+def import_customers(customers_csv: Path, services_csv: Path, **flags) -> None:
+    """Import CUSTOMERS_CSV and SERVICES_CSV, by default as the whole register (snapshot).
+
+    Exit status: 0 imported (or dry run), 1 refused (nothing changed; see
+    `customers imports`), 75 another import is running (nothing changed).
+    """
+    from app.models import ImportMode
+    from app.services.customers.importer import ImportBusy, ImportRefused, import_register
+    from app.services.imports.runner import Options
 
     config = current_app.config
     with ExitStack() as stack:
         bar = None
 
-        def start(total: int) -> None:  # the files are valid: show how the writing goes
+        def start(total: int) -> None:  # the files are valid and allowed: show the writing
             nonlocal bar
             bar = stack.enter_context(
                 click.progressbar(length=total, label="Importing", file=sys.stderr)
             )
 
+        options = Options(
+            dry_run=flags["dry_run"],
+            allow_shrink=flags["allow_shrink"],
+            shrink_limit=float(config["IMPORT_SHRINK_LIMIT_PERCENT"]),
+            on_summary=_print_summary,
+            on_total=start,
+            progress=lambda done: bar.update(done),
+        )
         try:
-            result = import_register(
+            import_register(
                 customers_csv,
                 services_csv,
                 identity_key=config["IDENTITY_KEY"],
                 allow_temporary=config["IDENTITY_ALLOW_TEMPORARY"],
-                progress=lambda done: bar.update(done),
-                on_total=start,
+                mode=ImportMode.DELTA if flags["delta"] else ImportMode.SNAPSHOT,
+                options=options,
+                encoding=flags["encoding"],
+                delimiter=flags["delimiter"],
             )
+        except ImportBusy as busy:
+            click.echo(f"Error: {busy}", err=True)
+            sys.exit(EXIT_BUSY)
         except ImportRefused as refused:
             for problem in refused.problems:
                 click.echo(str(problem), err=True)
-            raise click.ClickException(
-                f"{len(refused.problems)} problem(s) found; nothing was imported."
-            ) from None
-    click.echo(
-        f"Customers: {result.customers_added} added, {result.customers_updated} updated, "
-        f"{result.customers_unchanged} unchanged. "
-        f"Services: {result.services_added} added, {result.services_updated} updated, "
-        f"{result.services_unchanged} unchanged."
-    )
+            reason = (
+                f"{len(refused.problems)} problem(s) found" if refused.problems else str(refused)
+            )
+            raise click.ClickException(f"{reason}; nothing was imported.") from None
+        finally:
+            for note in options.notes:
+                click.echo(f"Note: {note}", err=True)
+    click.echo("Dry run: nothing was changed." if flags["dry_run"] else "Imported.")
+
+
+def _print_summary(summary) -> None:
+    for table, counts in summary.items():
+        click.echo(f"{table.capitalize()}: {counts}.")
+
+
+@customers_cli.command("imports")
+@click.option("--limit", type=int, default=50, show_default=True)
+def list_imports(limit: int) -> None:
+    """The import history, newest first: time, mode, files, counts, outcome."""
+    from app.services.imports import history
+
+    for run in history.runs(limit):
+        occurred = run.occurred_at.isoformat(timespec="seconds")
+        click.echo(f"{occurred}  {run.kind} {run.mode.value:8}  {history.describe(run)}")
 
 
 @customers_cli.command("demo")
