@@ -59,6 +59,9 @@ DEFAULTS: dict[str, object] = {
     "PROXY_HOPS": 0,
     "AUDIT_RETENTION_DAYS": 365,
     "RATELIMIT_ENABLED": True,
+    # The register import: the largest share (per cent) of customers or services a
+    # snapshot may remove without --allow-shrink.
+    "IMPORT_SHRINK_LIMIT_PERCENT": 10,
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from app.models import ImportMode
 from app.services.customers.importer import (
     CUSTOMER_COLUMNS,
     CUSTOMER_OPTIONAL,
@@ -59,7 +60,12 @@ def write_register(directory: Path, customers: list[dict], services: list[dict])
 
 def import_files(app, paths):
     with app.app_context():
-        import_register(*paths, identity_key=app.config["IDENTITY_KEY"], allow_temporary=True)
+        import_register(  # added to the demo register: a delta, which removes nothing
+            *paths,
+            identity_key=app.config["IDENTITY_KEY"],
+            allow_temporary=True,
+            mode=ImportMode.DELTA,
+        )
 
 
 def customer_row(number: str, code: str, name: str = "Pekka Korhonen") -> dict:

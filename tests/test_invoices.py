@@ -9,7 +9,7 @@ import pytest
 from click.testing import Result
 
 from app.extensions import db
-from app.models import Invoice, InvoiceDocument
+from app.models import ImportMode, ImportRun, Invoice, InvoiceDocument
 from app.services.customers.importer import ImportRefused
 from app.services.invoices.demo import demo_pdf, write_demo_invoices
 from app.services.invoices.importer import COLUMNS, import_invoices
@@ -97,17 +97,17 @@ def test_a_credit_note_may_be_negative(app, demo_register, tmp_path):
     row = invoice_row(amount="-15,00", vat_amount="-3,05", status="credited", pdf_file="")
     path, pdf_dir = write_invoices(tmp_path, [row])
     with app.app_context():
-        assert import_invoices(path, pdf_dir).added == 1
+        assert import_invoices(path, pdf_dir)["invoices"].added == 1
     assert stored_invoices(app) == [("9000001", "credited", "-15.00", None)]
 
 
 def test_importing_the_same_file_twice_changes_nothing(app, demo_register, tmp_path):
     path, pdf_dir = write_invoices(tmp_path, [invoice_row()])
     with app.app_context():
-        first = import_invoices(path, pdf_dir)
-        second = import_invoices(path, pdf_dir)
+        first = import_invoices(path, pdf_dir)["invoices"]
+        second = import_invoices(path, pdf_dir)["invoices"]
         content = db.session.scalar(db.select(InvoiceDocument.content))
-    assert (first.added, second.added, second.updated, second.unchanged) == (1, 0, 0, 1)
+    assert (first.added, second.added, second.changed, second.unchanged) == (1, 0, 0, 1)
     assert content == PDF
 
 
@@ -117,7 +117,7 @@ def test_a_changed_pdf_replaces_the_stored_bytes(app, demo_register, tmp_path):
     with app.app_context():
         import_invoices(path, pdf_dir)
         (pdf_dir / "9000001.pdf").write_bytes(other)
-        assert import_invoices(path, pdf_dir).updated == 1
+        assert import_invoices(path, pdf_dir)["invoices"].changed == 1
         assert db.session.scalars(db.select(InvoiceDocument.content)).all() == [other]
 
 
@@ -137,7 +137,7 @@ def test_the_cli_imports_a_good_file(app, demo_register, tmp_path):
         args=["invoices", "import", str(path), "--pdf-dir", str(pdf_dir)]
     )
     assert result.exit_code == 0, result.output
-    assert "1 added" in result.output
+    assert "Invoices: 1 added, 0 changed, 0 removed, 0 unchanged." in result.output
     assert len(stored_invoices(app)) == 1
 
 
@@ -257,7 +257,7 @@ def test_the_invoice_list_runs_a_fixed_number_of_queries(
     ]
     path, pdf_dir = write_invoices(tmp_path / "many", rows, {})
     with app.app_context():
-        import_invoices(path, pdf_dir)
+        import_invoices(path, pdf_dir, mode=ImportMode.DELTA)
     with count_queries(app) as many:
         page = client.get("/account/invoices/").text
     assert page.count("/account/invoices/91") == 40
@@ -299,5 +299,81 @@ def test_a_dry_run_counts_and_writes_nothing(app, demo_register, tmp_path):
         args=["invoices", "import", str(path), "--pdf-dir", str(pdf_dir), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
-    assert "Dry run" in result.output and "1 added" in result.output
+    assert "Dry run: nothing was changed." in result.output and "1 added" in result.output
     assert stored_invoices(app) == []
+
+
+# -- snapshot, delta, guard, history (the shared import runner) -------------------------
+def numbers(app) -> list[str]:
+    return [number for number, *_ in stored_invoices(app)]
+
+
+def rows(count: int) -> list[dict]:
+    return [invoice_row(invoice_number=f"92{i:05d}", pdf_file="") for i in range(count)]
+
+
+def test_a_snapshot_removes_the_invoices_and_pdfs_the_file_lacks(app, demo_register, tmp_path):
+    first, pdf_dir = write_invoices(tmp_path / "a", [invoice_row(), *rows(20)])
+    second, _ = write_invoices(tmp_path / "b", rows(20), {})
+    with app.app_context():
+        import_invoices(first, pdf_dir)
+        summary = import_invoices(second, pdf_dir)
+        documents = db.session.scalars(db.select(InvoiceDocument)).all()
+    assert summary["invoices"].removed == 1
+    assert "9000001" not in numbers(app) and len(numbers(app)) == 20
+    assert documents == []
+
+
+def test_a_delta_removes_nothing(app, demo_register, tmp_path):
+    first, pdf_dir = write_invoices(tmp_path / "a", rows(3))
+    second, _ = write_invoices(tmp_path / "b", [invoice_row(pdf_file="")], {})
+    with app.app_context():
+        import_invoices(first, pdf_dir)
+        import_invoices(second, pdf_dir, mode=ImportMode.DELTA)
+    assert len(numbers(app)) == 4
+
+
+def test_a_snapshot_that_would_remove_many_invoices_needs_allow_shrink(
+    app, demo_register, tmp_path
+):
+    first, pdf_dir = write_invoices(tmp_path / "a", rows(10))
+    second, _ = write_invoices(tmp_path / "b", rows(5), {})
+    args = ["invoices", "import", str(second), "--pdf-dir", str(pdf_dir)]
+    with app.app_context():
+        import_invoices(first, pdf_dir)
+    refused = app.test_cli_runner().invoke(args=args)
+    assert refused.exit_code == 1
+    assert "would remove 5 of 10 invoices" in refused.output and len(numbers(app)) == 10
+    allowed = app.test_cli_runner().invoke(args=[*args, "--allow-shrink"])
+    assert allowed.exit_code == 0, allowed.output
+    assert len(numbers(app)) == 5
+
+
+def test_imports_and_refusals_are_in_the_history(app, demo_register, tmp_path):
+    good, pdf_dir = write_invoices(tmp_path / "a", [invoice_row()])
+    bad, _ = write_invoices(tmp_path / "b", [invoice_row(iban="FI00")], {})
+    with app.app_context():
+        import_invoices(good, pdf_dir)
+        with pytest.raises(ImportRefused):
+            import_invoices(bad, pdf_dir)
+        runs = db.session.scalars(
+            db.select(ImportRun).filter_by(kind="invoices").order_by(ImportRun.id)
+        ).all()
+        history = [(r.kind, r.outcome.split(":")[0], r.files[0]["name"]) for r in runs]
+        counts = runs[0].counts["invoices"]
+    assert history == [("invoices", "ok", "invoices.csv"), ("invoices", "refused", "invoices.csv")]
+    assert counts["added"] == 1
+    listed = app.test_cli_runner().invoke(args=["customers", "imports"])
+    assert listed.output.count("invoices snapshot") == 2
+
+
+def test_a_removed_customers_number_is_unknown_to_the_invoice_import(app, demo_register, tmp_path):
+    from app.models import Customer, utcnow
+
+    with app.app_context():
+        customer = db.session.scalar(db.select(Customer).filter_by(customer_number="100001"))
+        customer.removed_at = utcnow()
+        db.session.commit()
+    path, pdf_dir = write_invoices(tmp_path, [invoice_row()])
+    with app.app_context(), pytest.raises(ImportRefused, match="unknown customer_number 100001"):
+        import_invoices(path, pdf_dir)

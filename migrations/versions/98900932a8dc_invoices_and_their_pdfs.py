@@ -4,7 +4,7 @@ Invoices from billing (the invoice import) and billing's PDF of each, byte for
 byte, in a table of their own so that invoice lists never load the bytes.
 
 Revision ID: 98900932a8dc
-Revises: 51d1e8205b4e
+Revises: b5e2d4c81f07
 Create Date: 2026-12-03 06:39:31.219126
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '98900932a8dc'
-down_revision = '51d1e8205b4e'
+down_revision = 'b5e2d4c81f07'
 branch_labels = None
 depends_on = None
 
@@ -35,6 +35,8 @@ def upgrade():
     sa.Column('pdf_file', sa.String(length=200), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('open', 'paid', 'overdue', 'credited')", name=op.f('ck_invoices_status')),
+    sa.CheckConstraint("status = 'credited' OR (amount >= 0 AND vat_amount >= 0)", name=op.f('ck_invoices_negative_only_when_credited')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_invoices_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
     sa.UniqueConstraint('invoice_number', name=op.f('uq_invoices_invoice_number'))
