@@ -85,12 +85,7 @@ class RegisterImport:
         )
         self.notes.extend(customers.notes + services.notes)
         if problems:
-            first = problems[0]
-            raise ImportRefused(
-                f"{len(problems)} problem(s) in the files, first {Path(first.file).name}:"
-                f"{first.line}: {first.reason}",
-                problems,
-            )
+            raise ImportRefused.for_problems(problems)
 
     def files(self) -> list[runner.FileInfo]:
         found = self._parsed.files if self._parsed else []

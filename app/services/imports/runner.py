@@ -34,6 +34,16 @@ class ImportRefused(Exception):
         self.problems = problems or []
         super().__init__(reason)
 
+    @classmethod
+    def for_problems(cls, problems: list[Problem]) -> ImportRefused:
+        """The files' problems, summed up for the history by the first one."""
+        first = problems[0]
+        return cls(
+            f"{len(problems)} problem(s) in the files, first {Path(first.file).name}:"
+            f"{first.line}: {first.reason}",
+            problems,
+        )
+
 
 @dataclass
 class Counts:

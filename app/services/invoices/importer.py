@@ -117,12 +117,7 @@ class InvoiceImport:
         self.notes.extend(self._csv.notes)
         problems = self._parsed.problems
         if problems:
-            first = problems[0]
-            raise ImportRefused(
-                f"{len(problems)} problem(s) in the file, first {Path(first.file).name}:"
-                f"{first.line}: {first.reason}",
-                problems,
-            )
+            raise ImportRefused.for_problems(problems)
 
     def files(self) -> list[runner.FileInfo]:
         if self._csv is None:
