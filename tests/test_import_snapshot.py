@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import ImportMode, ImportRun
 from app.services.customers.importer import import_register
-from app.services.imports.runner import Options
+from app.services.imports.runner import Counts, ImportRefused, Options, guard
 from tests.conftest import PERSONS, audit_events, make_app
 from tests.test_import import (
     CUSTOMER_HEADER,
@@ -354,3 +354,23 @@ def test_a_file_that_is_not_what_it_claims_is_refused(app, runner, tmp_path, fla
     found = problems(result.output, tmp_path)
     assert found[0][:2] == ("c.csv", line) and reason in found[0][2], result.output
     assert snapshot(app) == {"customers": [], "services": []}
+
+
+# -- the guard's rule, alone -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("stored", "removed", "limit", "refused"),
+    [(10, 1, 10, False), (10, 2, 10, True), (3, 1, 10, True), (3, 1, 34, False), (0, 0, 10, False)],
+    ids=["exactly the limit", "over the limit", "a small register", "a higher setting", "empty"],
+)
+def test_the_share_of_removed_rows_alone_decides(stored, removed, limit, refused):
+    counts = Counts(added=1, removed=removed, unchanged=stored - removed)
+    options = Options(shrink_limit=limit)
+    if refused:
+        with pytest.raises(ImportRefused, match="--allow-shrink"):
+            guard(ImportMode.SNAPSHOT, {"customers": counts}, options)
+    else:
+        guard(ImportMode.SNAPSHOT, {"customers": counts}, options)
+    guard(ImportMode.DELTA, {"customers": counts}, options)  # a delta removes nothing
+    guard(
+        ImportMode.SNAPSHOT, {"customers": counts}, Options(shrink_limit=limit, allow_shrink=True)
+    )
