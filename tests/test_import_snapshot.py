@@ -21,7 +21,8 @@ from app.extensions import db
 from app.models import ImportMode, ImportRun
 from app.services.customers.importer import import_register
 from app.services.imports.runner import Counts, ImportRefused, Options, guard
-from tests.conftest import PERSONS, audit_events, make_app
+from tests.conftest import PERSONS, audit_events
+from tests.support.backends import BACKENDS, app_on_backend
 from tests.test_import import (
     CUSTOMER_HEADER,
     SERVICE_HEADER,
@@ -39,18 +40,10 @@ ANNA = PERSONS["anna.andersson"].code
 WAIT = 30  # seconds: a bound on waiting for the other thread, never a pause
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def app(request, settings):
     """The portal on SQLite or on a fresh PostgreSQL database (overrides conftest's)."""
-    if request.param == "postgresql":
-        settings = settings | {"DATABASE_URL": request.getfixturevalue("postgres_url")}
-    application = make_app(settings)
-    with application.app_context():
-        assert db.engine.dialect.name == request.param
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_on_backend(request, settings)
 
 
 @pytest.fixture
