@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import AuditEventName, ServiceKind, ServiceStatus
-from tests.conftest import make_app
+from tests.support.backends import BACKENDS, app_on_backend
 
 CUSTOMER = (
     "INSERT INTO customers (id, customer_number, name, street_address, postal_code, city, "
@@ -32,20 +32,14 @@ EVENT = (
 GOOD_SERVICE = {"kind": "broadband", "status": "active", "price": "29.90"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def any_app(request, settings):
-    """The portal, migrated, on SQLite or on a fresh PostgreSQL database."""
-    if request.param == "postgresql":
-        settings = settings | {"DATABASE_URL": request.getfixturevalue("postgres_url")}
-    application = make_app(settings)
-    with application.app_context():
-        assert db.engine.dialect.name == request.param
-        db.session.execute(sa.text(CUSTOMER))
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    """The portal, migrated, on SQLite or on a fresh PostgreSQL database, with a customer."""
+    for application in app_on_backend(request, settings):
+        with application.app_context():
+            db.session.execute(sa.text(CUSTOMER))
+            db.session.commit()
+        yield application
 
 
 def write(app, statement: str, **values) -> bool:

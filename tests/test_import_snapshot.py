@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import ImportMode, ImportRun
 from app.services.customers.importer import import_register
-from app.services.imports.runner import Options
-from tests.conftest import PERSONS, audit_events, make_app
+from app.services.imports.runner import Counts, ImportRefused, Options, guard
+from tests.conftest import PERSONS, audit_events
+from tests.support.backends import BACKENDS, app_on_backend
 from tests.test_import import (
     CUSTOMER_HEADER,
     SERVICE_HEADER,
@@ -39,18 +40,10 @@ ANNA = PERSONS["anna.andersson"].code
 WAIT = 30  # seconds: a bound on waiting for the other thread, never a pause
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def app(request, settings):
     """The portal on SQLite or on a fresh PostgreSQL database (overrides conftest's)."""
-    if request.param == "postgresql":
-        settings = settings | {"DATABASE_URL": request.getfixturevalue("postgres_url")}
-    application = make_app(settings)
-    with application.app_context():
-        assert db.engine.dialect.name == request.param
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_on_backend(request, settings)
 
 
 @pytest.fixture
@@ -354,3 +347,23 @@ def test_a_file_that_is_not_what_it_claims_is_refused(app, runner, tmp_path, fla
     found = problems(result.output, tmp_path)
     assert found[0][:2] == ("c.csv", line) and reason in found[0][2], result.output
     assert snapshot(app) == {"customers": [], "services": []}
+
+
+# -- the guard's rule, alone -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("stored", "removed", "limit", "refused"),
+    [(10, 1, 10, False), (10, 2, 10, True), (3, 1, 10, True), (3, 1, 34, False), (0, 0, 10, False)],
+    ids=["exactly the limit", "over the limit", "a small register", "a higher setting", "empty"],
+)
+def test_the_share_of_removed_rows_alone_decides(stored, removed, limit, refused):
+    counts = Counts(added=1, removed=removed, unchanged=stored - removed)
+    options = Options(shrink_limit=limit)
+    if refused:
+        with pytest.raises(ImportRefused, match="--allow-shrink"):
+            guard(ImportMode.SNAPSHOT, {"customers": counts}, options)
+    else:
+        guard(ImportMode.SNAPSHOT, {"customers": counts}, options)
+    guard(ImportMode.DELTA, {"customers": counts}, options)  # a delta removes nothing
+    guard(
+        ImportMode.SNAPSHOT, {"customers": counts}, Options(shrink_limit=limit, allow_shrink=True)
+    )

@@ -56,22 +56,25 @@ def diff(key: str, rows: list[dict], stored: dict[str, tuple], snapshot: bool) -
     return plan
 
 
+def _read(query) -> dict[str, tuple]:
+    """Key → the other columns. Through the session's connection (Core rows, no ORM
+    loading): hundreds of thousands of rows are read on every import."""
+    return {r[0]: tuple(r[1:]) for r in db.session.connection().execute(query)}
+
+
 def stored_customers(compare: list[str]) -> dict[str, tuple]:
     table = Customer.__table__
     query = select(table.c.customer_number, *(table.c[c] for c in compare))
-    return {
-        r[0]: tuple(r[1:]) for r in db.session.execute(query.where(table.c.removed_at.is_(None)))
-    }
+    return _read(query.where(table.c.removed_at.is_(None)))
 
 
 def stored_services(compare: list[str]) -> dict[str, tuple]:
     """Services with their customer's number in place of its id, as the file names it."""
+    services, customers = Service.__table__, Customer.__table__
     columns = [
-        Customer.customer_number if c == "customer_number" else Service.__table__.c[c]
-        for c in compare
+        customers.c.customer_number if c == "customer_number" else services.c[c] for c in compare
     ]
-    query = select(Service.service_id, *columns).join(Customer)
-    return {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
+    return _read(select(services.c.service_id, *columns).join(customers))
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
