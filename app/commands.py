@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -11,49 +9,79 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.import_cli import import_options, run_import
+
 customers_cli = AppGroup("customers", help="The customer register.")
 terms_cli = AppGroup("terms", help="Terms of use versions.")
 keys_cli = AppGroup("keys", help="The portal's keys for the FTN identification profile.")
 audit_cli = AppGroup("audit", help="The audit trail of security events.")
+invoices_cli = AppGroup("invoices", help="Invoices from billing.")
 
 
 @customers_cli.command("import")
 @click.argument("customers_csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("services_csv", type=click.Path(dir_okay=False, path_type=Path))
-def import_customers(customers_csv: Path, services_csv: Path) -> None:
-    """Import CUSTOMERS_CSV and SERVICES_CSV; any bad row refuses both files."""
-    from app.services.customers.importer import ImportRefused, import_register
+@import_options
+def import_customers(customers_csv: Path, services_csv: Path, **flags) -> None:
+    """Import CUSTOMERS_CSV and SERVICES_CSV, by default as the whole register (snapshot).
+
+    Exit status: 0 imported (or dry run), 1 refused (nothing changed; see
+    `customers imports`), 75 another import is running (nothing changed).
+    """
+    from app.services.customers.importer import import_register
 
     config = current_app.config
-    with ExitStack() as stack:
-        bar = None
+    run_import(
+        flags,
+        lambda mode, options: import_register(
+            customers_csv,
+            services_csv,
+            identity_key=config["IDENTITY_KEY"],
+            allow_temporary=config["IDENTITY_ALLOW_TEMPORARY"],
+            mode=mode,
+            options=options,
+            encoding=flags["encoding"],
+            delimiter=flags["delimiter"],
+        ),
+    )
 
-        def start(total: int) -> None:  # the files are valid: show how the writing goes
-            nonlocal bar
-            bar = stack.enter_context(
-                click.progressbar(length=total, label="Importing", file=sys.stderr)
-            )
 
-        try:
-            result = import_register(
-                customers_csv,
-                services_csv,
-                identity_key=config["IDENTITY_KEY"],
-                allow_temporary=config["IDENTITY_ALLOW_TEMPORARY"],
-                progress=lambda done: bar.update(done),
-                on_total=start,
-            )
-        except ImportRefused as refused:
-            for problem in refused.problems:
-                click.echo(str(problem), err=True)
-            raise click.ClickException(
-                f"{len(refused.problems)} problem(s) found; nothing was imported."
-            ) from None
-    click.echo(
-        f"Customers: {result.customers_added} added, {result.customers_updated} updated, "
-        f"{result.customers_unchanged} unchanged. "
-        f"Services: {result.services_added} added, {result.services_updated} updated, "
-        f"{result.services_unchanged} unchanged."
+@customers_cli.command("imports")
+@click.option("--limit", type=int, default=50, show_default=True)
+def list_imports(limit: int) -> None:
+    """The import history, newest first: time, mode, files, counts, outcome."""
+    from app.services.imports import history
+
+    for run in history.runs(limit):
+        occurred = run.occurred_at.isoformat(timespec="seconds")
+        click.echo(f"{occurred}  {run.kind} {run.mode.value:8}  {history.describe(run)}")
+
+
+@invoices_cli.command("import")
+@click.argument("invoices_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--pdf-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder of the PDFs named in the pdf_file column.",
+)
+@import_options
+def import_invoices(invoices_csv: Path, pdf_dir: Path | None, **flags) -> None:
+    """Import INVOICES_CSV and its PDFs, by default as all invoices (snapshot).
+
+    Exit status as for `customers import`; the history is `customers imports`.
+    """
+    from app.services.invoices.importer import import_invoices as run
+
+    run_import(
+        flags,
+        lambda mode, options: run(
+            invoices_csv,
+            pdf_dir,
+            mode=mode,
+            options=options,
+            encoding=flags["encoding"],
+            delimiter=flags["delimiter"],
+        ),
     )
 
 
@@ -158,5 +186,5 @@ def audit_prune() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (customers_cli, terms_cli, keys_cli, audit_cli):
+    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli):
         app.cli.add_command(group)

@@ -29,6 +29,7 @@ def _environment() -> None:
         "SELFIE_OIDC_ISSUER": f"http://{PROVIDER[0]}:{PROVIDER[1]}",
         "SELFIE_OIDC_CLIENT_ID": "selfie-demo",
         "SELFIE_OIDC_CLIENT_SECRET": "selfie-demo-secret",
+        "SELFIE_INVOICE_BIC": "NDEAFIHH",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
@@ -73,6 +74,8 @@ def main() -> None:
     from app import create_app
     from app.services.customers.demo import write_demo_register
     from app.services.customers.importer import import_register
+    from app.services.invoices.demo import write_demo_invoices
+    from app.services.invoices.importer import import_invoices
 
     app = create_app()
     with app.app_context():
@@ -84,6 +87,7 @@ def main() -> None:
             identity_key=app.config["IDENTITY_KEY"],
             allow_temporary=True,
         )
+        import_invoices(*write_demo_invoices(instance / "demo"))
     provider = _start_provider(persons_file)
     try:
         _print_persons(persons_file)

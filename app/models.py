@@ -7,55 +7,26 @@ the personal identity code: linking is derived on every read, never copied.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
-    DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.columns import UTCDateTime, one_of, utcnow, value_enum
 from app.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-def _value_enum(enum_class: type[enum.Enum]) -> Enum:
-    """Store an enum by its value, as a plain string column (portable, readable in SQL)."""
-    return Enum(
-        enum_class, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
-
 
 # 64 hex characters: HMAC-SHA-256.
 IdentityRef = String(64)
@@ -71,6 +42,37 @@ class ServiceKind(enum.StrEnum):
 class ServiceStatus(enum.StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class InvoiceStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CREDITED = "credited"
+
+
+class AuditEventName(enum.StrEnum):
+    """Every event the audit trail knows; the table refuses any other name."""
+
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    LOCKED = "locked"
+    IDENTIFICATION_OK = "identification_ok"
+    IDENTIFICATION_FAILED = "identification_failed"
+    ACCOUNT_CREATED = "account_created"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+    TERMS_ACCEPTED = "terms_accepted"
+    LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_CLOSED = "account_closed"
+    IMPORT_OK = "import_ok"
+    IMPORT_REFUSED = "import_refused"
+
+
+class ImportMode(enum.StrEnum):
+    SNAPSHOT = "snapshot"  # the files are the whole register: what they lack is removed
+    DELTA = "delta"  # the files add and change; nothing is removed
 
 
 class Account(UserMixin, db.Model):
@@ -136,6 +138,14 @@ class Customer(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     co_holder_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Set when a snapshot import no longer had the customer: never linked nor shown
+    #: again (the identity reference is cleared too); kept so that customer service can
+    #: tell when the number was last in an import.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), nullable=True
+    )
+    last_import: Mapped[ImportRun | None] = relationship()
 
     services: Mapped[list[Service]] = relationship(
         back_populates="customer", order_by="Service.service_id"
@@ -150,15 +160,21 @@ class Service(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[str] = mapped_column(String(40), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    kind: Mapped[ServiceKind] = mapped_column(_value_enum(ServiceKind))
+    kind: Mapped[ServiceKind] = mapped_column(value_enum(ServiceKind))
     name: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(String(400), default="")
     address: Mapped[str] = mapped_column(String(300))
     start_date: Mapped[date] = mapped_column(Date)
     monthly_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    status: Mapped[ServiceStatus] = mapped_column(_value_enum(ServiceStatus))
+    status: Mapped[ServiceStatus] = mapped_column(value_enum(ServiceStatus))
 
     customer: Mapped[Customer] = relationship(back_populates="services")
+
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ServiceKind), name="kind"),
+        CheckConstraint(one_of("status", ServiceStatus), name="status"),
+        CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
+    )
 
 
 class TermsVersion(db.Model):
@@ -188,5 +204,74 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
 
+    __table_args__ = (CheckConstraint(one_of("event", AuditEventName), name="event"),)
 
+
+class ImportRun(db.Model):
+    """One import or refused import (not a dry run): see ``app/services/imports``."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "register"
+    mode: Mapped[ImportMode] = mapped_column(value_enum(ImportMode))
+    #: [{"name", "sha256", "rows"}] in the order given.
+    files: Mapped[list[dict]] = mapped_column(JSON)
+    #: {table: {"added", "changed", "removed", "unchanged"}}; empty when refused before.
+    counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(500))  # "ok" or "refused: reason"
+
+    __table_args__ = (CheckConstraint(one_of("mode", ImportMode), name="mode"),)
+
+
+class Invoice(db.Model):
+    """An invoice from billing (invoice import), shown to accounts linked to its customer."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    vat_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    status: Mapped[InvoiceStatus] = mapped_column(value_enum(InvoiceStatus))
+    reference: Mapped[str] = mapped_column(String(35))  # compact: 1232 or RF10868624
+    iban: Mapped[str] = mapped_column(String(34))  # compact
+    pdf_file: Mapped[str] = mapped_column(String(200), default="")
+    #: SHA-256 of the stored PDF: a re-import compares it instead of the bytes.
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(one_of("status", InvoiceStatus), name="status"),
+        CheckConstraint(
+            "status = 'credited' OR (amount >= 0 AND vat_amount >= 0)",
+            name="negative_only_when_credited",
+        ),
+    )
+
+
+class InvoiceDocument(db.Model):
+    """Billing's PDF of an invoice, byte for byte, apart so lists never load the bytes.
+
+    Kept in the database rather than in a folder: the import writes invoices
+    and their PDFs in one transaction (a refused or failed import leaves no
+    stray file), every web worker and host sees the same bytes, and a backup
+    of the database is a backup of everything a customer can open.
+    """
+
+    __tablename__ = "invoice_documents"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+Index("ix_invoices_customer_date", Invoice.customer_id, Invoice.invoice_date)
 Index("ix_services_customer_status", Service.customer_id, Service.status)

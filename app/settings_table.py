@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
         "weekdays",
         "opening hours; the word `weekdays` is translated, any other text is shown as written",
     ),
+    Setting(
+        "INVOICE_BIC",
+        "",
+        "the BIC of the operator's bank, shown beside the IBAN in an open invoice's payment "
+        "details (left out when empty)",
+    ),
     # The OpenID Connect identification broker.
     Setting(
         "OIDC_ISSUER",
@@ -160,6 +166,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse=json_value,
     ),
     Setting("RATELIMIT_ENABLED", True, "rate limits (Flask-Limiter)", parse=json_value),
+    Setting(
+        "IMPORT_SHRINK_LIMIT_PERCENT",
+        10,
+        "the largest share (per cent) of the stored customers, services or invoices that a "
+        "snapshot import may remove without `--allow-shrink`; the share alone decides, however "
+        "small the register",
+        parse=json_value,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that must be present outside development.

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from app.models import ImportMode
 from app.services.customers.importer import (
     CUSTOMER_COLUMNS,
     CUSTOMER_OPTIONAL,
@@ -30,7 +31,10 @@ def count_queries(app):
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        # Flask-Session deletes expired sessions on one request in 200, at random
+        # (SESSION_CLEANUP_N_REQUESTS): housekeeping, not the page's queries.
+        if not statement.startswith("DELETE FROM sessions WHERE sessions.expiry"):
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -59,7 +63,12 @@ def write_register(directory: Path, customers: list[dict], services: list[dict])
 
 def import_files(app, paths):
     with app.app_context():
-        import_register(*paths, identity_key=app.config["IDENTITY_KEY"], allow_temporary=True)
+        import_register(  # added to the demo register: a delta, which removes nothing
+            *paths,
+            identity_key=app.config["IDENTITY_KEY"],
+            allow_temporary=True,
+            mode=ImportMode.DELTA,
+        )
 
 
 def customer_row(number: str, code: str, name: str = "Pekka Korhonen") -> dict:
@@ -274,7 +283,7 @@ def test_the_services_page_runs_a_fixed_number_of_queries(
         page = client.get("/account/services")
     assert page.text.count("Fiber 100") >= 60
     assert len(many) == len(few)
-    assert len(many) <= 6, many
+    assert len(many) <= 7, many  # 6 for services, 1 for the invoice summary
 
 
 def test_the_details_page_runs_a_fixed_number_of_queries(app, demo_register, registration, client):

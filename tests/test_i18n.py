@@ -17,6 +17,7 @@ TRANSLATIONS = PROJECT_ROOT / "translations"
 WORDING = {
     # shared/wording.md: label (msgid) -> published Swedish, Finnish
     "Log in": ("Logga in", "Kirjaudu sisään"),
+    "Invoices": ("Fakturor", "Laskut"),
     "Create a username": ("Skapa ett användarnamn", "Luo käyttäjätunnus"),
     "New username": ("Nytt användarnamn", "Uusi käyttäjätunnus"),
     "Read and accept the terms of use": (

@@ -51,8 +51,8 @@ def pg_imported(pg_runner, tmp_path):
 
 
 def test_a_good_import_on_postgresql(pg_app, pg_imported):
-    assert "Customers: 3 added, 0 updated, 0 unchanged." in pg_imported.output
-    assert "Services: 4 added, 0 updated, 0 unchanged." in pg_imported.output
+    assert "Customers: 3 added, 0 changed, 0 removed, 0 unchanged." in pg_imported.output
+    assert "Services: 4 added, 0 changed, 0 removed, 0 unchanged." in pg_imported.output
     anna = stored_customer(pg_app, "100001")
     assert anna.identity_ref == reference(ANNA, pg_app.config["IDENTITY_KEY"])
     assert anna.birth_date_part == "150385"
@@ -81,16 +81,16 @@ def test_the_same_files_twice_change_nothing_on_postgresql(
     before = snapshot(pg_app)
     again = run_import(pg_runner, write_register(tmp_path / "again"))
     assert again.exit_code == 0, again.output
-    assert "Customers: 0 added, 0 updated, 3 unchanged." in again.output
-    assert "Services: 0 added, 0 updated, 4 unchanged." in again.output
+    assert "Customers: 0 added, 0 changed, 0 removed, 3 unchanged." in again.output
+    assert "Services: 0 added, 0 changed, 0 removed, 4 unchanged." in again.output
     assert snapshot(pg_app) == before
 
 
 def test_changes_are_upserted_on_postgresql(pg_app, pg_runner, tmp_path, pg_imported):
     result = run_import(pg_runner, write_register(tmp_path / "later", *later_files()))
     assert result.exit_code == 0, result.output
-    assert "Customers: 1 added, 2 updated, 1 unchanged." in result.output
-    assert "Services: 1 added, 1 updated, 3 unchanged." in result.output
+    assert "Customers: 1 added, 2 changed, 0 removed, 1 unchanged." in result.output
+    assert "Services: 1 added, 1 changed, 0 removed, 3 unchanged." in result.output
     assert stored_customer(pg_app, "100001").name == "Anna Andersson-Holm"
     assert stored_service(pg_app, "500001").monthly_price == Decimal("31.50")
 

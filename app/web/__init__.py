@@ -41,11 +41,12 @@ ERROR_TEXTS = {
 def register_blueprints(app: Flask) -> None:
     from app.web.account import bp as account_bp
     from app.web.auth import bp as auth_bp
+    from app.web.invoices import bp as invoices_bp
     from app.web.main import bp as main_bp
     from app.web.registration import bp as registration_bp
     from app.web.terms import bp as terms_bp
 
-    for blueprint in (main_bp, auth_bp, terms_bp, registration_bp, account_bp):
+    for blueprint in (main_bp, auth_bp, terms_bp, registration_bp, account_bp, invoices_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,26 @@
   /* A "Show password" button beside each password field (ASVS 2.1.12): many of our
      customers type slowly and like to check what they typed. */
   var body = document.body;
+
+  /* A "Copy the code" button beside the virtual bar code: the code itself is selectable
+     text, so without JavaScript (or clipboard access) it is copied by hand. */
+  var copyButtons = document.querySelectorAll("button[data-copy]");
+  Array.prototype.forEach.call(copyButtons, function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".copy-status");
+    if (!source || !navigator.clipboard || !window.isSecureContext) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        if (status) {
+          status.textContent = button.getAttribute("data-copied");
+        }
+      });
+    });
+  });
+
   var showText = body.getAttribute("data-show-password");
   var hideText = body.getAttribute("data-hide-password");
   if (!showText || !hideText) {

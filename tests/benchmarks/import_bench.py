@@ -18,7 +18,8 @@ from pathlib import Path
 from app.services.customers.demo import FAMILY_NAMES as _FAMILY
 from app.services.customers.demo import GIVEN_NAMES as _GIVEN
 from app.services.customers.demo import PRODUCTS, temporary_code
-from app.services.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS, ImportResult
+from app.services.customers.importer import CUSTOMER_COLUMNS, SERVICE_COLUMNS
+from app.services.imports.runner import Summary
 
 CUSTOMERS = 100_000
 SERVICES = 300_000
@@ -102,21 +103,12 @@ def _timed(function, *args, **kwargs):
     return value, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _summary(result: ImportResult) -> str:
-    return (
-        f"customers +{result.customers_added} ~{result.customers_updated} "
-        f"={result.customers_unchanged}, services +{result.services_added} "
-        f"~{result.services_updated} ={result.services_unchanged}"
-    )
+def _summary(summary: Summary) -> str:
+    return ", ".join(f"{table} {counts}" for table, counts in summary.items())
 
 
-def _changed(result: ImportResult) -> int:
-    return (
-        result.customers_added
-        + result.customers_updated
-        + result.services_added
-        + result.services_updated
-    )
+def _changed(summary: Summary) -> int:
+    return sum(c.added + c.changed + c.removed for c in summary.values())
 
 
 def run(customers: int = CUSTOMERS, services: int = SERVICES) -> dict[str, float]:

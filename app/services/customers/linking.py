@@ -1,8 +1,10 @@
 """The one query path for customer data shown to a signed-in account.
 
 Linking is derived on every read: an account sees every customer record
-whose identity reference equals its own. A later import that adds or
-removes a code changes what the account sees on its next page view.
+whose identity reference equals its own and that the register still has
+(a snapshot import marks what billing dropped as removed). A later import
+that adds or removes a code or a record changes what the account sees on its
+next page view.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def linked_customers(identity_ref: str, *, with_services: bool = False) -> list[
     """Customer records linked to ``identity_ref``, by customer number (1 or 2 queries)."""
     query = (
         select(Customer)
-        .where(Customer.identity_ref == identity_ref)
+        .where(Customer.identity_ref == identity_ref, Customer.removed_at.is_(None))
         .order_by(Customer.customer_number)
     )
     if with_services:
@@ -34,7 +36,11 @@ def linked_service(identity_ref: str, service_id: str) -> Service | None:
     return db.session.scalar(
         select(Service)
         .join(Customer)
-        .where(Service.service_id == service_id, Customer.identity_ref == identity_ref)
+        .where(
+            Service.service_id == service_id,
+            Customer.identity_ref == identity_ref,
+            Customer.removed_at.is_(None),
+        )
         .options(selectinload(Service.customer))
     )
 

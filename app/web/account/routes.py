@@ -11,6 +11,7 @@ from app.services.accounts import service as accounts
 from app.services.accounts.personal_data import personal_data
 from app.services.customers import linking
 from app.services.identity_codes import masked_birth_date
+from app.services.invoices import queries as invoices
 from app.web.account import bp
 from app.web.account.forms import CloseAccountForm, EndSessionsForm
 from app.web.audit import audit_event
@@ -92,7 +93,13 @@ def close():
 @login_required
 def services():
     customers = linking.linked_customers(current_user.identity_ref, with_services=True)
-    return render_template("account/services.html", groups=linking.services_by_customer(customers))
+    return render_template(
+        "account/services.html",
+        groups=linking.services_by_customer(customers),
+        invoice_summary=invoices.unpaid_summary(
+            current_user.identity_ref, invoices.finnish_today()
+        ),
+    )
 
 
 @bp.get("/services/<service_id>")
