@@ -24,14 +24,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations-compile: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$'
+	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | grep -v '^$$'
 
 translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
-	$(BIN)/python -m app.i18n translations/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/python -m app.i18n app/translations/en/LC_MESSAGES/messages.po
 
 demo: $(STAMP) translations-compile
 	$(BIN)/python -m app.devserver

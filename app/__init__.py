@@ -10,14 +10,14 @@ import os
 
 from flask import Flask
 
-from app.settings import PROJECT_ROOT, load_settings
+from app.settings import PACKAGE_ROOT, PROJECT_ROOT, load_settings
 
 
 def create_app(overrides: dict[str, object] | None = None) -> Flask:
     """Build the portal. ``overrides`` replaces settings (tests use it)."""
     app = Flask(
         __name__,
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=str(PACKAGE_ROOT / "static"),
         instance_path=os.environ.get("SELFIE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
     )
     load_settings(app, overrides)
@@ -38,7 +38,7 @@ def register_extensions(app: Flask) -> None:
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
-        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+        app, extensions.db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True
     )
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from app.devsecrets import ensure_secrets
-from app.settings import PROJECT_ROOT
+from app.settings import PACKAGE_ROOT, PROJECT_ROOT
 
 PORTAL = ("127.0.0.1", 5000)
 PROVIDER = ("127.0.0.1", 9400)
@@ -76,7 +76,7 @@ def main() -> None:
 
     app = create_app()
     with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        upgrade(directory=str(PACKAGE_ROOT / "migrations"))
         customers_csv, services_csv, persons_file = write_demo_register(instance / "demo")
         import_register(
             customers_csv,

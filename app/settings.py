@@ -16,6 +16,8 @@ from pathlib import Path
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The package folder: templates, static files, catalogues and migrations ship inside it.
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 #: Settings that must be present outside development and testing.
 REQUIRED_SECRETS = ("SECRET_KEY", "IDENTITY_KEY")
@@ -137,7 +139,7 @@ def _derive(app: Flask) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'selfie.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_ROOT / "translations")
     config["BABEL_DEFAULT_LOCALE"] = "sv"
     config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Helsinki"
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(config["SESSION_IDLE_MINUTES"]))

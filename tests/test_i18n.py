@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from app.i18n import LANGUAGES
 from app.settings import PROJECT_ROOT
 
-TRANSLATIONS = PROJECT_ROOT / "translations"
+TRANSLATIONS = PROJECT_ROOT / "app" / "translations"
 WORDING = {
     # shared/wording.md: label (msgid) -> published Swedish, Finnish
     "Log in": ("Logga in", "Kirjaudu sisään"),
