@@ -10,17 +10,20 @@ import os
 
 from flask import Flask
 
-from app.settings import PACKAGE_ROOT, PROJECT_ROOT, load_settings
+from app import resources
+from app.settings import load_settings
 
 
 def create_app(overrides: dict[str, object] | None = None) -> Flask:
     """Build the portal. ``overrides`` replaces settings (tests use it)."""
     app = Flask(
         __name__,
-        static_folder=str(PACKAGE_ROOT / "static"),
-        instance_path=os.environ.get("SELFIE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        static_folder=str(resources.STATIC),
+        # Unset: Flask's own choice, instance/ beside a checkout or <prefix>/var/app-instance.
+        instance_path=os.environ.get("SELFIE_INSTANCE_PATH") or None,
     )
     load_settings(app, overrides)
+    resources.register(app)
     from app import security, web
 
     security.register_logging(app)
@@ -30,6 +33,7 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     web.register_error_handlers(app)
     security.register_request_guards(app)
     register_commands(app)
+    register_operations(app)
     return app
 
 
@@ -38,7 +42,7 @@ def register_extensions(app: Flask) -> None:
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
-        app, extensions.db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True
+        app, extensions.db, directory=str(resources.MIGRATIONS), render_as_batch=True
     )
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)
@@ -46,6 +50,15 @@ def register_extensions(app: Flask) -> None:
     extensions.server_session.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
+
+
+def register_operations(app: Flask) -> None:
+    """Health endpoints, the session store guard and the request log (outermost)."""
+    from app import health, requestlog, sessionstore
+
+    health.register(app)
+    sessionstore.register(app)
+    requestlog.register(app)
 
 
 def register_commands(app: Flask) -> None:

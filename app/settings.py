@@ -15,10 +15,6 @@ from pathlib import Path
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: The package folder: templates, static files, catalogues and migrations ship inside it.
-PACKAGE_ROOT = Path(__file__).resolve().parent
-
 #: Settings that must be present outside development and testing.
 REQUIRED_SECRETS = ("SECRET_KEY", "IDENTITY_KEY")
 DEV_SECRETS_FILE = "secrets.json"
@@ -60,6 +56,8 @@ DEFAULTS: dict[str, object] = {
     "PROXY_HOPS": 0,
     "AUDIT_RETENTION_DAYS": 365,
     "RATELIMIT_ENABLED": True,
+    # Operations.
+    "LOG_FORMAT": "text",  # "text" or "json" (app/requestlog.py)
 }
 
 
@@ -102,6 +100,7 @@ TEXT_SETTINGS = (
     "OIDC_SIGNING_KEY_FILE",
     "OIDC_ENCRYPTION_KEY_FILE",
     "OIDC_SP_NAME",
+    "LOG_FORMAT",
 )
 ENVIRONMENTS = ("production", "development")
 
@@ -139,7 +138,6 @@ def _derive(app: Flask) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'selfie.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_ROOT / "translations")
     config["BABEL_DEFAULT_LOCALE"] = "sv"
     config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Helsinki"
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(config["SESSION_IDLE_MINUTES"]))
