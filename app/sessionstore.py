@@ -64,7 +64,23 @@ def register(app: Flask) -> None:
 
     app.session_interface = GuardedSessions(app.session_interface)
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_without_store)
-    app.register_error_handler(SessionStoreUnavailable, lambda error: render_error(503))
+
+    def unavailable(error: SessionStoreUnavailable):
+        _drain_body()
+        return render_error(503)
+
+    app.register_error_handler(SessionStoreUnavailable, unavailable)
+
+
+def _drain_body(limit: int = 1 << 20) -> None:
+    """Read a small unread request body before answering early.
+
+    A server that closes the connection with the body still unread makes the
+    kernel reset it, and the browser may then show a network error instead of
+    the 503 page.
+    """
+    if (request.content_length or 0) <= limit:
+        request.get_data(cache=False)
 
 
 def is_unavailable(error: BaseException | None) -> bool:

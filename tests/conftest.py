@@ -120,12 +120,21 @@ test_database_url.__test__ = False  # a helper, not a test
 
 # -- the portal --------------------------------------------------------------
 def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
-    return {
+    database = test_database_url(tmp_path)
+    if database.startswith("postgresql"):
+        # No pool: a test's apps come and go, and pooled connections to a database
+        # dropped after the test would outlive it.
+        from sqlalchemy.pool import NullPool
+
+        engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}}
+    else:
+        engine = {}
+    return engine | {
         "ENV": "testing",
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
         "IDENTITY_KEY": "test-identity-key",
-        "DATABASE_URL": test_database_url(tmp_path),
+        "DATABASE_URL": database,
         "IDENTITY_ALLOW_TEMPORARY": True,
         "OIDC_ISSUER": issuer,
         "OIDC_CLIENT_ID": "selfie-test",

@@ -97,7 +97,8 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        self.log.unlink(missing_ok=True)
+        if os.environ.get("SELFIE_KEEP_SERVER_LOGS") is None:
+            self.log.unlink(missing_ok=True)
 
     def __enter__(self) -> Gunicorn:
         return self
