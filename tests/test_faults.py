@@ -90,7 +90,8 @@ def test_redis_going_away_gives_a_clear_page_no_crash_loop_and_service_returns(
 ):
     url = f"sqlite:///{tmp_path / 'selfie.sqlite3'}"
     migrate(tmp_path, oidc_issuer, url)
-    with Gunicorn(portal_env(oidc_issuer, url, own_redis.url), workers=1) as portal:
+    env = portal_env(oidc_issuer, url, own_redis.url, SELFIE_RATELIMIT_ENABLED="true")
+    with Gunicorn(env, workers=1) as portal:
         person = Person("sv")
         assert person.accept_terms(portal.url).status_code == 303  # a session in Redis
         workers = portal.worker_pids()
@@ -98,6 +99,8 @@ def test_redis_going_away_gives_a_clear_page_no_crash_loop_and_service_returns(
         away = person.get(f"{portal.url}/terms/")
         assert away.status_code == 503
         assert UNAVAILABLE["sv"] in away.text and "Traceback" not in away.text
+        newcomer = Person("sv").get(f"{portal.url}/login")  # a new session cannot be stored
+        assert newcomer.status_code == 503 and UNAVAILABLE["sv"] in newcomer.text
         assert person.get(f"{portal.url}/healthz").status_code == 200
         ready = person.get(f"{portal.url}/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["redis"] == "failed"
