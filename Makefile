@@ -8,12 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint translations-extract translations-update translations-compile benchmark clean
+.PHONY: help demo test test-fast test-postgres lint dist translations-extract translations-update translations-compile benchmark clean
 
 help:
 	@echo "make demo    start the portal on http://127.0.0.1:5000 with demo data"
 	@echo "make test    run the whole test suite (unit, Flask client, browser)"
+	@echo "make test-postgres    the suite (without browser walks) on PostgreSQL at 127.0.0.1:5432"
 	@echo "make lint    ruff check and format check"
+	@echo "make dist    build the release (dist/selfie-*.whl with compiled catalogues)"
 	@echo "make benchmark    time the register import (100,000 customers, 300,000 services)"
 
 $(STAMP): pyproject.toml
@@ -24,14 +26,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations-compile: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$'
+	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | grep -v '^$$'
 
 translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output --project Selfie --msgid-bugs-address kundtjanst@jnt.fi .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
-	$(BIN)/python -m app.i18n translations/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/python -m app.i18n app/translations/en/LC_MESSAGES/messages.po
 
 demo: $(STAMP) translations-compile
 	$(BIN)/python -m app.devserver
@@ -42,9 +44,18 @@ test: $(STAMP) translations-compile
 test-fast: $(STAMP) translations-compile
 	$(BIN)/python -m pytest -m "not browser"
 
+# Every app a test builds gets a throwaway database on this server instead of SQLite.
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+test-postgres: $(STAMP) translations-compile
+	SELFIE_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -m "not browser and not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
 
 benchmark: $(STAMP) translations-compile
 	$(BIN)/python -m tests.benchmarks.run

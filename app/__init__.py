@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.settings import PROJECT_ROOT, instance_path, load_settings
+from app import resources
+from app.settings import instance_path, load_settings
 
 
 def create_app(overrides: dict[str, object] | None = None) -> Flask:
     """Build the portal. ``overrides`` replaces settings (tests use it)."""
     app = Flask(
         __name__,
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=str(resources.STATIC),
         instance_path=instance_path(),
     )
     load_settings(app, overrides)
+    resources.register(app)
     from app import security, web
 
     security.register_logging(app)
@@ -28,6 +30,7 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     web.register_error_handlers(app)
     security.register_request_guards(app)
     register_commands(app)
+    register_operations(app)
     return app
 
 
@@ -36,7 +39,7 @@ def register_extensions(app: Flask) -> None:
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
-        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+        app, extensions.db, directory=str(resources.MIGRATIONS), render_as_batch=True
     )
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)
@@ -45,6 +48,15 @@ def register_extensions(app: Flask) -> None:
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
     extensions.identification_broker.init_app(app)
+
+
+def register_operations(app: Flask) -> None:
+    """Health endpoints, the session store guard and the request log (outermost)."""
+    from app import health, requestlog, sessionstore
+
+    health.register(app)
+    sessionstore.register(app)
+    requestlog.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -15,8 +15,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from flask import Flask
+
 from app.devsecrets import ensure_secrets
-from app.settings import PROJECT_ROOT
+from app.resources import MIGRATIONS
 
 PORTAL = ("127.0.0.1", 5000)
 PROVIDER = ("127.0.0.1", 9400)
@@ -67,7 +69,8 @@ def _print_persons(persons_file: Path) -> None:
 
 def main() -> None:
     _environment()
-    instance = PROJECT_ROOT / "instance"
+    # create_app's folder: SELFIE_INSTANCE_PATH, else Flask's instance/ beside the checkout.
+    instance = Path(os.environ.get("SELFIE_INSTANCE_PATH") or Flask("app").instance_path)
     ensure_secrets(instance)
     from flask_migrate import upgrade
 
@@ -79,7 +82,7 @@ def main() -> None:
 
     app = create_app()
     with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        upgrade(directory=str(MIGRATIONS))
         customers_csv, services_csv, persons_file = write_demo_register(instance / "demo")
         import_register(
             customers_csv,

@@ -68,7 +68,7 @@ def fill_english_catalogue(path: str) -> int:
     return filled
 
 
-if __name__ == "__main__":  # python -m app.i18n translations/en/LC_MESSAGES/messages.po
+if __name__ == "__main__":  # python -m app.i18n app/translations/en/LC_MESSAGES/messages.po
     import sys
 
     print(f"filled {fill_english_catalogue(sys.argv[1])} English entries")

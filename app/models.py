@@ -1,4 +1,4 @@
-"""Data model (SQLAlchemy 2.0). Schema changes go through Alembic (``migrations/``).
+"""Data model (SQLAlchemy 2.0). Schema changes go through Alembic (``app/migrations/``).
 
 Customers and accounts meet only through ``identity_ref``, the keyed hash of
 the personal identity code: linking is derived on every read, never copied.

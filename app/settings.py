@@ -18,8 +18,6 @@ from flask import Flask
 
 from app.settings_table import BY_NAME, REQUIRED_SECRETS, SETTINGS, json_value
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 DEV_SECRETS_FILE = "secrets.json"
 
 
@@ -38,9 +36,12 @@ def from_environment(name: str) -> object | None:
     return None if raw is None else BY_NAME[name].parse(raw)
 
 
-def instance_path() -> str:
-    """Where the instance folder is: needed before the app (and its config) exists."""
-    return str(from_environment("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+def instance_path() -> str | None:
+    """Where the instance folder is: needed before the app (and its config) exists.
+
+    Unset, Flask chooses: ``instance/`` beside a checkout, ``<prefix>/var/app-instance``
+    for an installed wheel."""
+    return str(from_environment("INSTANCE_PATH") or "") or None
 
 
 def load_settings(app: Flask, overrides: dict[str, object] | None = None) -> None:
@@ -91,7 +92,6 @@ def _derive(app: Flask) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'selfie.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
     config["BABEL_DEFAULT_LOCALE"] = "sv"
     config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Helsinki"
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(config["SESSION_IDLE_MINUTES"]))

@@ -167,6 +167,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_ENABLED", True, "rate limits (Flask-Limiter)", parse=json_value),
     Setting(
+        "LOG_FORMAT",
+        "text",
+        "`text` or `json`: JSON lines (one object per log record; request lines carry "
+        "`request_id`, `method`, `path`, `status`, `duration_ms`)",
+    ),
+    Setting(
         "IMPORT_SHRINK_LIMIT_PERCENT",
         10,
         "the largest share (per cent) of the stored customers, services or invoices that a "

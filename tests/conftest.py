@@ -3,6 +3,12 @@
 The identification provider is oidc-provider-mock, served on loopback in a
 thread. PostgreSQL and Redis fixtures skip (with the reason) when the
 servers cannot be reached; ``.ci/run`` makes sure CI reaches them.
+
+With ``SELFIE_TEST_DATABASE_URL`` set (a PostgreSQL server URL, e.g.
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``), every app a test
+builds gets a throwaway database on that server instead of a SQLite file
+(``make test-postgres``); it is created when the test first asks for it and
+dropped after the test.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from app.extensions import db
 from app.services.customers.demo import FEATURED
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: When set, the suite runs on throwaway databases on this PostgreSQL server.
+TEST_DATABASE_URL = os.environ.get("SELFIE_TEST_DATABASE_URL", "")
 # Parallel runs (several checkouts on one machine) pick their own database number.
 REDIS_URL = os.environ.get("SELFIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PERSONS = {p.sub: p for p in FEATURED}
@@ -47,14 +55,78 @@ def set_person_claims(issuer: str, sub: str, claims: dict) -> None:
     response.raise_for_status()
 
 
+# -- the test database ---------------------------------------------------------
+_throwaway_databases: list[tuple[str, str]] = []  # (server URL, name) made during this test
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the PostgreSQL server at ``server_url``; returns its URL."""
+    import sqlalchemy as sa
+
+    name = f"selfie_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        unavailable(f"PostgreSQL not reachable at {admin.url.host}:{admin.url.port}: {error.orig}")
+    finally:
+        admin.dispose()
+    _throwaway_databases.append((server_url, name))
+    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _drop_throwaway_databases():
+    yield
+    if _throwaway_databases:
+        # Close every pool first: a test may leave an app's engine open, and a dropped
+        # database's connections would otherwise be found unclosed by the garbage collector.
+        for engines in list(db._app_engines.values()):
+            for engine in engines.values():
+                engine.dispose()
+    while _throwaway_databases:
+        drop_database(*_throwaway_databases.pop())
+
+
+def test_database_url(tmp_path: Path) -> str:
+    """SQLite in the test's folder, or a throwaway database (SELFIE_TEST_DATABASE_URL)."""
+    if TEST_DATABASE_URL:
+        return create_database(TEST_DATABASE_URL)
+    return f"sqlite:///{tmp_path / 'selfie.sqlite3'}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
 # -- the portal --------------------------------------------------------------
 def base_settings(tmp_path: Path, issuer: str) -> dict[str, object]:
-    return {
+    database = test_database_url(tmp_path)
+    if database.startswith("postgresql"):
+        # No pool: a test's apps come and go, and pooled connections to a database
+        # dropped after the test would outlive it.
+        from sqlalchemy.pool import NullPool
+
+        engine = {"SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}}
+    else:
+        engine = {}
+    return engine | {
         "ENV": "development",
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + uuid.uuid4().hex,
         "IDENTITY_KEY": "test-identity-key",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'selfie.sqlite3'}",
+        "DATABASE_URL": database,
         "IDENTITY_ALLOW_TEMPORARY": True,
         "OIDC_ISSUER": issuer,
         "OIDC_CLIENT_ID": "selfie-test",
@@ -136,24 +208,9 @@ def unavailable(reason: str):
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    import sqlalchemy as sa
-
-    name = f"selfie_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        unavailable(f"PostgreSQL not reachable at 127.0.0.1:5432: {error.orig}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_url() -> str:
+    """A fresh PostgreSQL database for one test on 127.0.0.1:5432, dropped afterwards."""
+    return create_database(TEST_DATABASE_URL or POSTGRES_ADMIN_URL)
 
 
 @pytest.fixture

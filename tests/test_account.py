@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import ImportMode
+from app.resources import static_version
 from app.services.customers.importer import (
     CUSTOMER_COLUMNS,
     CUSTOMER_OPTIONAL,
@@ -231,7 +232,8 @@ def test_money_and_dates_follow_the_language(
 def test_service_kinds_have_icons_with_text_alternatives(demo_register, registration, client):
     sign_up(registration, "matti.virtanen")
     page = client.get("/account/services").text
-    assert '<img class="kind-icon" src="/static/img/broadband.svg" alt="Broadband"' in page
+    icon = f"/static/img/broadband.svg?v={static_version()}"
+    assert f'<img class="kind-icon" src="{icon}" alt="Broadband"' in page
     assert 'alt="TV"' in page and 'alt="Telephony"' in page
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from app.i18n import LANGUAGES
-from app.settings import PROJECT_ROOT
+from app.resources import TRANSLATIONS
 
-TRANSLATIONS = PROJECT_ROOT / "translations"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORDING = {
     # shared/wording.md: label (msgid) -> published Swedish, Finnish
     "Log in": ("Logga in", "Kirjaudu sisään"),

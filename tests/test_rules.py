@@ -219,11 +219,9 @@ def test_the_identity_claim_name_is_configurable(claim_name):
 
 # -- identification methods ---------------------------------------------------------------------
 def test_the_default_methods_are_bank_codes_and_mobile_certificate():
-    from app.settings import PROJECT_ROOT
+    from app.resources import package_folder
 
-    methods = load_methods(
-        str(PROJECT_ROOT / "app" / "services" / "identification" / "methods.json")
-    )
+    methods = load_methods(str(package_folder("services/identification") / "methods.json"))
     assert [m.label("sv") for m in methods] == ["Bankkoder", "Mobilcertifikat"]
     assert [m.label("fi") for m in methods] == ["Pankkitunnukset", "Mobiilivarmenne"]
     assert all("acr_values" in m.params for m in methods)

@@ -185,6 +185,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error):
         from app.extensions import db
+        from app.sessionstore import is_unavailable
 
         db.session.rollback()
+        if is_unavailable(getattr(error, "original_exception", None)):
+            current_app.logger.error("a backing server is unavailable", exc_info=error)
+            return render_error(503)
         return render_error(500)
