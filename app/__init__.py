@@ -21,9 +21,10 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     )
     load_settings(app, overrides)
     resources.register(app)
-    from app import security, web
+    from app import requestlog, security, web
 
     security.register_logging(app)
+    requestlog.choose_format(app)
     register_extensions(app)
     web.register_blueprints(app)
     web.register_template_helpers(app)

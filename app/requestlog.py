@@ -108,8 +108,8 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def register(app: Flask) -> None:
-    """Wrap the app in the request log (outermost) and choose the line format."""
+def choose_format(app: Flask) -> None:
+    """Text or JSON lines, chosen before anything else logs (the broker logs at start-up)."""
     log_format = str(app.config["LOG_FORMAT"])
     if log_format not in LOG_FORMATS:
         from app.settings import InvalidSettingError
@@ -123,5 +123,9 @@ def register(app: Flask) -> None:
         for handler in logging.getLogger().handlers:
             if type(handler) is logging.StreamHandler:  # the portal's own, not a test harness's
                 handler.setFormatter(JsonLines())
+
+
+def register(app: Flask) -> None:
+    """Wrap the app in the request log (outermost)."""
     app.wsgi_app = RequestLog(app.wsgi_app)
     app.jinja_env.globals["request_id"] = current_request_id
