@@ -79,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
         "INSTANCE_PATH",
         "",
         "where development secrets, the SQLite database and generated keys live",
-        shown="`instance/`",
+        shown="`instance/` beside a checkout; `<venv>/var/app-instance` for an installed wheel",
         in_config=False,
     ),
     Setting(

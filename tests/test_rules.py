@@ -372,10 +372,10 @@ def test_secrets_that_look_like_numbers_stay_text(monkeypatch, tmp_path):
 
 
 def test_readme_lists_every_setting_with_its_default_and_nothing_else():
-    from app.settings import PROJECT_ROOT
     from app.settings_table import SETTINGS
+    from tests.support.servers import REPOSITORY
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
     rows = [line for line in readme.splitlines() if line.startswith("| `SELFIE_")]
     assert rows == [setting.readme_row for setting in SETTINGS]
 
