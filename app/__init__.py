@@ -34,7 +34,7 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import extensions, i18n, sessions
+    from app import extensions, i18n, light_sessions, sessions
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     sessions.configure(app)
     extensions.server_session.init_app(app)
+    light_sessions.install(app)
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
 

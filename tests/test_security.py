@@ -25,6 +25,7 @@ from flask_babel import force_locale, gettext
 from limits import parse_many
 from sqlalchemy import func, select, text
 
+from app import light_sessions
 from app.extensions import db
 from app.models import Account, AuditEvent
 from app.security import IdentityCodeFilter
@@ -572,6 +573,9 @@ def session_clock(monkeypatch) -> type[SessionClock]:
 
     monkeypatch.setattr(SessionClock, "shift", timedelta(0))
     monkeypatch.setattr(store_module, "datetime", ShiftedDatetime)
+    monkeypatch.setattr(
+        light_sessions, "now", lambda: time.time() + SessionClock.shift.total_seconds()
+    )
     return SessionClock
 
 
