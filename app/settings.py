@@ -58,6 +58,10 @@ DEFAULTS: dict[str, object] = {
     "PROXY_HOPS": 0,
     "AUDIT_RETENTION_DAYS": 365,
     "RATELIMIT_ENABLED": True,
+    # argon2id for passwords: OWASP's minimum (19 MiB, 2 iterations, 1 lane) by default.
+    "PASSWORD_HASH_MEMORY_KIB": 19456,
+    "PASSWORD_HASH_ITERATIONS": 2,
+    "PASSWORD_HASH_PARALLELISM": 1,
 }
 
 

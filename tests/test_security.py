@@ -135,8 +135,8 @@ def quick_hashing(monkeypatch):
     """Cheap argon2 parameters, for tests of counting and locking (not of the hash itself)."""
     quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     dummy = quick.hash("selfie-timing-equaliser")
-    monkeypatch.setattr(passwords, "_hasher", quick)
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    monkeypatch.setattr(passwords, "hasher", lambda: quick)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda _current: dummy)
 
 
 # -- 1. rate limits ------------------------------------------------------------------------------
