@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+import click
+from flask import Flask, g
+from flask.cli import with_appcontext
 
 from app.settings import PROJECT_ROOT, load_settings
 
@@ -37,9 +39,8 @@ def register_extensions(app: Flask) -> None:
     from app import extensions, i18n, light_sessions, sessions
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(
-        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
-    )
+    app.extensions["migrate"] = _LazyMigrate(app)
+    app.cli.add_command(db_commands)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)
     sessions.configure(app)
@@ -47,6 +48,51 @@ def register_extensions(app: Flask) -> None:
     light_sessions.install(app)
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
+
+
+class _LazyMigrate:
+    """Flask-Migrate's entry in ``app.extensions``, set up on first use.
+
+    Flask-Migrate imports Alembic (about 20 MiB), which a web worker never
+    needs: ``flask db …`` and ``flask_migrate.upgrade()`` read this entry, and
+    only then is the real one made.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> object:
+        from flask_migrate import Migrate
+
+        from app.extensions import db
+
+        directory = str(PROJECT_ROOT / "migrations")
+        Migrate(self.app, db, directory=directory, render_as_batch=True)
+        return getattr(self.app.extensions["migrate"], name)
+
+
+class _LazyDbCommands(click.Group):
+    """``flask db …``: Flask-Migrate's commands, imported when the group is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from flask_migrate.cli import db
+
+        return db.list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from flask_migrate.cli import db
+
+        return db.get_command(ctx, name)
+
+
+@click.group("db", cls=_LazyDbCommands)
+@click.option("-d", "--directory", default=None, help="Migration script directory")
+@click.option("-x", "--x-arg", multiple=True, help="Additional arguments for env.py")
+@with_appcontext
+def db_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Perform database migrations (Flask-Migrate's ``db`` group, loaded when used)."""
+    g.directory = directory
+    g.x_arg = x_arg
 
 
 def register_commands(app: Flask) -> None:
