@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test test-fast test-postgres lint dist translations-extract translations-update translations-compile benchmark clean
+.PHONY: help demo test test-fast test-postgres lint dist translations-extract translations-update translations-compile benchmark bench clean
 
 help:
 	@echo "make demo    start the portal on http://127.0.0.1:5000 with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    ruff check and format check"
 	@echo "make dist    build the release (dist/selfie-*.whl with compiled catalogues)"
 	@echo "make benchmark    time the register import (100,000 customers, 300,000 services)"
+	@echo "make bench    pages under gunicorn + wrk beside a bare Flask page; writes docs/performance.md"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed" >&2; exit 1; }
@@ -59,6 +60,12 @@ dist: $(STAMP)
 
 benchmark: $(STAMP) translations-compile
 	$(BIN)/python -m tests.benchmarks.run
+
+# Redis database the bench flushes (never one in use): SELFIE_BENCH_REDIS_URL.
+BENCH_REDIS_URL ?= $(or $(SELFIE_BENCH_REDIS_URL),$(SELFIE_TEST_REDIS_URL),redis://127.0.0.1:6379/14)
+
+bench: $(STAMP) translations-compile
+	$(BIN)/python -m tests.benchmarks.web_bench --redis-url "$(BENCH_REDIS_URL)"
 
 clean:
 	rm -rf $(VENV) instance/selfie.sqlite3 instance/demo .pytest_cache

@@ -36,16 +36,16 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import extensions, i18n, sessions
+    from app import extensions, i18n, lazy_migrate, light_sessions, sessions
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(
-        app, extensions.db, directory=str(resources.MIGRATIONS), render_as_batch=True
-    )
+    app.extensions["migrate"] = lazy_migrate.LazyMigrate(app)
+    app.cli.add_command(lazy_migrate.db_commands)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)
     sessions.configure(app)
     extensions.server_session.init_app(app)
+    light_sessions.install(app)
     extensions.login_manager.init_app(app)
     extensions.limiter.init_app(app)
     extensions.identification_broker.init_app(app)

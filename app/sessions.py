@@ -43,7 +43,6 @@ def configure(app: Flask) -> None:
         config["SESSION_TYPE"] = "sqlalchemy"
         config["SESSION_SQLALCHEMY"] = db
         config["SESSION_SQLALCHEMY_TABLE"] = SESSION_TABLE
-        config["SESSION_CLEANUP_N_REQUESTS"] = 200
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("RATELIMIT_KEY_PREFIX", "selfie")

@@ -167,6 +167,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_ENABLED", True, "rate limits (Flask-Limiter)", parse=json_value),
     Setting(
+        "PASSWORD_HASH_MEMORY_KIB",
+        19456,
+        "argon2id memory per password hash (KiB); the default is OWASP's minimum (19 MiB); "
+        "each worker needs this much extra while it verifies",
+        parse=json_value,
+    ),
+    Setting(
+        "PASSWORD_HASH_ITERATIONS",
+        2,
+        "argon2id iterations (OWASP minimum with 19 MiB: 2)",
+        parse=json_value,
+    ),
+    Setting("PASSWORD_HASH_PARALLELISM", 1, "argon2id lanes", parse=json_value),
+    Setting(
         "LOG_FORMAT",
         "text",
         "`text` or `json`: JSON lines (one object per log record; request lines carry "
@@ -182,5 +196,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+#: Each setting's default, for code that runs outside an app (a CLI helper, a unit test).
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 #: Settings that must be present outside development.
 REQUIRED_SECRETS = tuple(setting.name for setting in SETTINGS if setting.required)

@@ -119,7 +119,9 @@ def test_identification_older_than_ten_minutes_must_be_repeated(app, registratio
     registration.accept_terms()
     registration.identify("anna.andersson")
     with client.session_transaction() as session:
-        session[KEY]["identified_at"] = int(time.time()) - IDENTIFIED_MAX_AGE_SECONDS - 1
+        state = session[KEY]  # reassigned below: a stored session is saved when it changes
+        state["identified_at"] = int(time.time()) - IDENTIFIED_MAX_AGE_SECONDS - 1
+        session[KEY] = state
     response = registration.create_account("anna@example.fi")
     assert response.status_code == 303
     assert "More than 10 minutes passed" in flashed(client)

@@ -25,6 +25,7 @@ from flask_babel import force_locale, gettext
 from limits import parse_many
 from sqlalchemy import func, select, text
 
+from app import light_sessions
 from app.extensions import db
 from app.models import Account, AuditEvent
 from app.security import IdentityCodeFilter
@@ -134,8 +135,8 @@ def quick_hashing(monkeypatch):
     """Cheap argon2 parameters, for tests of counting and locking (not of the hash itself)."""
     quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     dummy = quick.hash("selfie-timing-equaliser")
-    monkeypatch.setattr(passwords, "_hasher", quick)
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    monkeypatch.setattr(passwords, "hasher", lambda: quick)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda _current: dummy)
 
 
 # -- 1. rate limits ------------------------------------------------------------------------------
@@ -572,6 +573,9 @@ def session_clock(monkeypatch) -> type[SessionClock]:
 
     monkeypatch.setattr(SessionClock, "shift", timedelta(0))
     monkeypatch.setattr(store_module, "datetime", ShiftedDatetime)
+    monkeypatch.setattr(
+        light_sessions, "now", lambda: time.time() + SessionClock.shift.total_seconds()
+    )
     return SessionClock
 
 

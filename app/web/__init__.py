@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -75,7 +76,13 @@ def _language() -> str:
 
 def money(value) -> str:
     """``39.90`` → ``39,90 €`` in sv and fi, ``€39.90`` in en."""
-    language = _language()
+    return _money(value, _language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _money(value, language: str) -> str:
+    """Pure formatting of a price, kept: Babel parses its pattern on every call, and a
+    services page formats the same few prices again and again (no personal data)."""
     if language == "en":
         return format_currency(value, "EUR", locale=FORMAT_LOCALE["en"])
     return f"{format_decimal(value, format='#,##0.00', locale=FORMAT_LOCALE[language])} €"
@@ -87,8 +94,14 @@ def _local(value):
 
 
 def short_date(value) -> str:
-    pattern = SHORT_DATE.get(_language(), "d.M.y")
-    return babel_format_date(_local(value), pattern, locale=_babel_locale())
+    return _short_date(_local(value), _language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_date(value, language: str) -> str:
+    """Pure formatting of a date (see ``_money``)."""
+    pattern = SHORT_DATE.get(language, "d.M.y")
+    return babel_format_date(value, pattern, locale=FORMAT_LOCALE.get(language, "sv_FI"))
 
 
 def long_date(value) -> str:

@@ -2,7 +2,10 @@
 
 The rules follow NIST SP 800-63B: length over composition, any characters
 (spaces and å, ä, ö included), and no password from a list of the most
-common ones. Hashing is argon2id through argon2-cffi.
+common ones. Hashing is argon2id through argon2-cffi, with the memory,
+iterations and parallelism taken from the settings (``PASSWORD_HASH_*``); a
+stored hash made with other parameters is re-hashed at the next successful
+login, so changing the settings upgrades every active account over time.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+
+from app.settings_table import DEFAULTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_LIST_SIZE = 10_000
 
-_hasher = PasswordHasher()
 _RUNS_OF_SPACES = re.compile(r"\s{2,}")
 
 
@@ -59,13 +64,28 @@ def problems(password: str, email: str = "") -> list[PasswordProblem]:
     return found
 
 
+@lru_cache(maxsize=4)
+def _hasher_with(memory_kib: int, iterations: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=iterations, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured parameters (the defaults outside an app)."""
+    config = current_app.config if has_app_context() else DEFAULTS
+    return _hasher_with(
+        int(config["PASSWORD_HASH_MEMORY_KIB"]),
+        int(config["PASSWORD_HASH_ITERATIONS"]),
+        int(config["PASSWORD_HASH_PARALLELISM"]),
+    )
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(normalise(password))
+    return hasher().hash(normalise(password))
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher.hash("selfie-timing-equaliser")
+@lru_cache(maxsize=4)
+def _dummy_hash(current: PasswordHasher) -> str:
+    return current.hash("selfie-timing-equaliser")
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -74,8 +94,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     The dummy verification keeps an unknown username as slow as a wrong
     password, so response times do not reveal which usernames exist.
     """
+    current = hasher()
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), normalise(password)) and bool(
+        return current.verify(password_hash or _dummy_hash(current), normalise(password)) and bool(
             password_hash
         )
     except (VerificationError, InvalidHashError):
@@ -83,4 +104,5 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    """True for a hash made with other parameters than the configured ones."""
+    return hasher().check_needs_rehash(password_hash)
