@@ -1,6 +1,6 @@
 """Egna detaljer and Egna tjänster: everything scoped by the account's identity reference."""
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from app.services.invoices import queries as invoices
 from app.web.account import bp
 from app.web.account.forms import CloseAccountForm, EndSessionsForm
 from app.web.audit import audit_event
+from app.web.scoping import linked_or_404
 from app.web.signin import sign_in, sign_out
 
 
@@ -105,7 +106,5 @@ def services():
 @bp.get("/services/<service_id>")
 @login_required
 def service(service_id: str):
-    item = linking.linked_service(current_user.identity_ref, service_id)
-    if item is None:
-        abort(404)
+    item = linked_or_404(linking.linked_service(current_user.identity_ref, service_id))
     return render_template("account/service.html", service=item)

@@ -2,12 +2,13 @@
 
 from io import BytesIO
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from app.services.customers import linking
 from app.services.invoices import queries
 from app.web.invoices import bp
+from app.web.scoping import linked_or_404
 
 
 @bp.get("/")
@@ -25,9 +26,7 @@ def index():
 @bp.get("/<invoice_number>")
 @login_required
 def invoice(invoice_number: str):
-    item = queries.linked_invoice(current_user.identity_ref, invoice_number)
-    if item is None:
-        abort(404)
+    item = linked_or_404(queries.linked_invoice(current_user.identity_ref, invoice_number))
     today = queries.finnish_today()
     return render_template(
         "invoices/invoice.html",
@@ -42,9 +41,7 @@ def invoice(invoice_number: str):
 @login_required
 def pdf(invoice_number: str):
     """Billing's PDF byte for byte, to the linked only; ``?download=1`` saves it instead."""
-    content = queries.linked_pdf(current_user.identity_ref, invoice_number)
-    if content is None:
-        abort(404)
+    content = linked_or_404(queries.linked_pdf(current_user.identity_ref, invoice_number))
     response = send_file(
         BytesIO(content),
         mimetype="application/pdf",
