@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from app.services.customers.importer import (
     import_register,
 )
 from tests.conftest import PERSONS, code_leaks
+from tests.test_import import write_csv
 
 
 def sign_up(registration, sub: str, username: str | None = None):
@@ -47,19 +47,12 @@ def count_queries(app):
 
 
 def write_register(directory: Path, customers: list[dict], services: list[dict]):
+    """A register with every optional customer column (the import tests' writer)."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, rows, fields in (
-        ("customers.csv", customers, [*CUSTOMER_COLUMNS, *CUSTOMER_OPTIONAL]),
-        ("services.csv", services, list(SERVICE_COLUMNS)),
-    ):
-        path = directory / name
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        paths.append(path)
-    return paths
+    return (
+        write_csv(directory / "customers.csv", [*CUSTOMER_COLUMNS, *CUSTOMER_OPTIONAL], customers),
+        write_csv(directory / "services.csv", list(SERVICE_COLUMNS), services),
+    )
 
 
 def import_files(app, paths):

@@ -10,12 +10,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Account, Customer
 from tests.conftest import PERSONS, audit_events, code_leaks, english_client
+from tests.support.security import signed_in
 
 PASSWORD = "correct horse battery"
-
-
-def signed_in(client) -> bool:
-    return client.get("/account/services").status_code == 200
 
 
 def second_device(app):

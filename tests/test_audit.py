@@ -14,9 +14,8 @@ from app.models import AuditEvent
 from app.services.accounts import audit
 from app.services.accounts import service as accounts
 from tests.conftest import PERSONS, audit_events, make_app, set_person_claims
+from tests.support.security import PASSWORD, USERNAME, login
 
-PASSWORD = "correct horse battery"
-USERNAME = "anna@example.fi"
 CLIENT_IP = "192.0.2.10"
 USER_AGENT = "AuditTest/1.0 (Selfie)"
 
@@ -26,10 +25,6 @@ def visitor(client):
     """The test browser, from a known address with a known user agent."""
     client.environ_base.update({"REMOTE_ADDR": CLIENT_IP, "HTTP_USER_AGENT": USER_AGENT})
     return client
-
-
-def login(client, password=PASSWORD):
-    return client.post("/login", data={"username": USERNAME, "password": password})
 
 
 # -- what triggers each event ---------------------------------------------------------------
@@ -64,13 +59,13 @@ def log_in(registration, client, oidc_issuer):
 
 def fail_login(registration, client, oidc_issuer):
     log_out(registration, client, oidc_issuer)
-    login(client, "not the password")
+    login(client, password="not the password")
 
 
 def get_locked(registration, client, oidc_issuer):
     log_out(registration, client, oidc_issuer)
     for _ in range(accounts.FAILURES_BEFORE_LOCK):
-        login(client, "not the password")
+        login(client, password="not the password")
 
 
 def change_password(registration, client, oidc_issuer):

@@ -15,13 +15,9 @@ from app.models import Account, AuditEvent
 from app.services.identification.settings import BrokerMisconfigured, check_issuer
 from app.web.registration.state import IDENTIFIED_MAX_AGE_SECONDS, KEY
 from tests.conftest import PERSONS, code_leaks, english_client, refused_by, set_person_claims
+from tests.support.security import account_count
 
 PASSWORD = "correct horse battery"
-
-
-def account_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Account.id)))
 
 
 def only_account(app) -> Account:
