@@ -15,6 +15,9 @@ def app_on_backend(request, settings):
     """Yield the app on ``request.param``'s database (a generator fixture's body)."""
     if request.param == "postgresql":
         settings = settings | {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+    else:  # SQLite even when the whole suite runs on PostgreSQL (make test-postgres)
+        sqlite_file = request.getfixturevalue("tmp_path") / "backend.sqlite3"
+        settings = settings | {"DATABASE_URL": f"sqlite:///{sqlite_file}"}
     application = make_app(settings)
     with application.app_context():
         assert db.engine.dialect.name == request.param
