@@ -178,7 +178,7 @@ def trail(app, registration, visitor):
     """A short trail: terms accepted, identified, account created, logged out, a failed login."""
     registration.register("anna.andersson", USERNAME, PASSWORD)
     visitor.post("/logout")
-    login(visitor, "not the password")
+    login(visitor, password="not the password")
     return audit_events(app)
 
 
