@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from app.services import requests
 from app.services.accounts import audit
+from app.services.customers import linking
 from app.services.requests import rules
 from app.web.audit import audit_event
 from app.web.requests import bp
@@ -20,8 +21,9 @@ from app.web.scoping import linked_or_404
 @bp.get("/requests")
 @login_required
 def index():
-    items = requests.requests_for_customers(linked_ids())
-    return render_template("requests/index.html", items=items, form=FlaskForm())
+    numbers = {c.id: c.customer_number for c in linking.linked_customers(current_user.identity_ref)}
+    items = requests.requests_for_customers(numbers)
+    return render_template("requests/index.html", items=items, numbers=numbers, form=FlaskForm())
 
 
 @bp.get("/requests/<reference>")
