@@ -186,5 +186,7 @@ def audit_prune() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli):
+    from app.services.staff.cli import staff_cli
+
+    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli, staff_cli):
         app.cli.add_command(group)

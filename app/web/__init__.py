@@ -45,9 +45,18 @@ def register_blueprints(app: Flask) -> None:
     from app.web.invoices import bp as invoices_bp
     from app.web.main import bp as main_bp
     from app.web.registration import bp as registration_bp
+    from app.web.staff import bp as staff_bp
     from app.web.terms import bp as terms_bp
 
-    for blueprint in (main_bp, auth_bp, terms_bp, registration_bp, account_bp, invoices_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        terms_bp,
+        registration_bp,
+        account_bp,
+        invoices_bp,
+        staff_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
