@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import extensions, i18n, lazy_migrate, light_sessions, sessions
+    from app.request_models import Request  # noqa: F401 - the requests tables join the metadata
 
     extensions.db.init_app(app)
     app.extensions["migrate"] = lazy_migrate.LazyMigrate(app)

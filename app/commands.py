@@ -140,7 +140,8 @@ def generate_keys(directory: Path | None) -> None:
     click.echo(f"SELFIE_OIDC_ENCRYPTION_KEY_FILE={encryption}")
 
 
-def _since(value: str | None) -> datetime | None:
+def parse_since(value: str | None) -> datetime | None:
+    """``--since`` as an aware datetime: a date or time without a zone is UTC."""
     if not value:
         return None
     from datetime import UTC
@@ -156,7 +157,7 @@ def audit_list(since: str | None, limit: int) -> None:
     """Show security events, oldest first."""
     from app.services.accounts import audit
 
-    for item in audit.events(_since(since), limit):
+    for item in audit.events(parse_since(since), limit):
         click.echo(
             f"{item.occurred_at.isoformat()}  {item.event:22} {item.username or '-':30} "
             f"{item.client_ip or '-':15} {item.detail}"
@@ -170,7 +171,7 @@ def audit_export(fmt: str, since: str | None) -> None:
     """Write security events to standard output as CSV or JSON lines."""
     from app.services.accounts import audit
 
-    for chunk in audit.export(audit.events(_since(since)), fmt):
+    for chunk in audit.export(audit.events(parse_since(since)), fmt):
         click.echo(chunk, nl=False)
 
 
@@ -186,7 +187,9 @@ def audit_prune() -> None:
 
 
 def register(app: Flask) -> None:
+    from app.services.requests.cli import requests_cli
     from app.services.staff.cli import staff_cli
 
-    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli, staff_cli):
+    groups = (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli, requests_cli, staff_cli)
+    for group in groups:
         app.cli.add_command(group)

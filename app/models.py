@@ -69,6 +69,9 @@ class AuditEventName(enum.StrEnum):
     ACCOUNT_CLOSED = "account_closed"
     IMPORT_OK = "import_ok"
     IMPORT_REFUSED = "import_refused"
+    REQUEST_CREATED = "request_created"
+    REQUEST_CANCELLED = "request_cancelled"
+    REQUEST_STATUS_CHANGED = "request_status_changed"
     # Customer-service staff (``app/staff_models.py``): the actor is ``staff_id``.
     STAFF_ADDED = "staff_added"
     STAFF_REMOVED = "staff_removed"

@@ -93,3 +93,25 @@ def test_the_checks_migration_goes_down_and_up_again(app):
         db.session.commit()
         upgrade()
     assert not write(app, SERVICE, service_id="2", **(GOOD_SERVICE | {"kind": "radio"}))
+
+
+REQUEST = (
+    "INSERT INTO requests (reference, customer_id, kind, status, payload, customer_text, "
+    "status_note, created_at, updated_at) VALUES (:reference, 1, :kind, :status, '{}', '', '', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
+
+
+@pytest.mark.parametrize("bad", [{"kind": "complaint"}, {"status": "closed"}])
+def test_the_database_refuses_a_request_of_unknown_kind_or_status(any_app, bad):
+    row = {"reference": "123456782", "kind": "fault", "status": "received"} | bad
+    assert not write(any_app, REQUEST, **row)
+
+
+def test_the_database_accepts_every_request_kind_and_status_the_code_knows(any_app):
+    from app.request_models import RequestKind, RequestStatus
+
+    pairs = [(k, s) for k in RequestKind for s in RequestStatus]
+    for index, (kind, status) in enumerate(pairs):
+        row = {"reference": str(100000000 + index), "kind": kind.value, "status": status.value}
+        assert write(any_app, REQUEST, **row), (kind, status)

@@ -5,7 +5,7 @@ own table; the audit trail names the acting staff member in ``staff_id`` and
 knows the staff events (the allowed names copied here as they are today).
 
 Revision ID: c3f1a7d2e9b4
-Revises: 98900932a8dc
+Revises: dde719100d12
 Create Date: 2026-12-03 08:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3f1a7d2e9b4'
-down_revision = '98900932a8dc'
+down_revision = 'dde719100d12'
 branch_labels = None
 depends_on = None
 
@@ -34,6 +34,9 @@ EVENTS = (
     "account_closed",
     "import_ok",
     "import_refused",
+    "request_created",
+    "request_cancelled",
+    "request_status_changed",
 )
 STAFF_EVENTS = (
     "staff_added",

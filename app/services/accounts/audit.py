@@ -7,9 +7,6 @@ before it is stored, whatever a caller passes.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +15,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Account, AuditEvent, AuditEventName, utcnow
+from app.services.exports import serialise
 from app.services.identity_codes import mask
 from app.staff_models import StaffAccount
 
@@ -95,29 +93,9 @@ def as_row(item: AuditEvent) -> dict[str, object]:
     return row
 
 
-def _inert(value: object) -> object:
-    """Typed usernames and user agents come from outside: keep spreadsheets from
-    running them as formulas (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export(items: Iterable[AuditEvent], fmt: str) -> Iterator[str]:
     """Serialise events as CSV (with a header) or JSON lines."""
-    if fmt == "jsonl":
-        for item in items:
-            yield json.dumps(as_row(item), ensure_ascii=False) + "\n"
-        return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
-    writer.writeheader()
-    for item in items:
-        writer.writerow({name: _inert(value) for name, value in as_row(item).items()})
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    return serialise((as_row(item) for item in items), FIELDS, fmt)
 
 
 def prune(retention_days: int) -> int:
