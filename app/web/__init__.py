@@ -113,6 +113,11 @@ def _short_date(value, language: str) -> str:
     return babel_format_date(value, pattern, locale=FORMAT_LOCALE.get(language, "sv_FI"))
 
 
+def short_time(value: datetime) -> str:
+    """A stored UTC time as the clock in Finland shows it: ``14:05``."""
+    return to_user_timezone(value).strftime("%H:%M")
+
+
 def long_date(value) -> str:
     return babel_format_date(_local(value), "long", locale=_babel_locale())
 
@@ -141,6 +146,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_time"] = short_time
 
 
 def render_error(status: int, title=None, message=None, **extra):

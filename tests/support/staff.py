@@ -79,3 +79,33 @@ def staff_clock(monkeypatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(staff_accounts, "utcnow", fake)
     return fake
+
+
+def make_request(app, customer_number: str, kind: str = "fault", age_days: int = 0, **fields):
+    """A customer's request through the requests service; returns its reference.
+
+    ``age_days`` moves its creation time back, for the queue's age filter.
+    """
+    from datetime import timedelta
+
+    from app.columns import utcnow
+    from app.models import Customer
+    from app.services import requests as customer_requests
+
+    payload = fields.pop("payload", {"service_name": "Fiber 100", "problem": "no_connection"})
+    with app.app_context():
+        customer = db.session.scalar(
+            select(Customer).where(Customer.customer_number == customer_number)
+        )
+        item, _ = customer_requests.create_request(
+            customer=customer,
+            account=None,
+            kind=customer_requests.RequestKind(kind),
+            payload=payload,
+            customer_text=fields.pop("text", "The light on the box is red."),
+            service_id=fields.pop("service_id", None),
+        )
+        if age_days:
+            item.created_at = utcnow() - timedelta(days=age_days)
+            db.session.commit()
+        return item.reference

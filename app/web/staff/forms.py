@@ -1,10 +1,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    EmailField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from app.services.requests import STAFF_STATUSES
 
 from app.web.auth.forms import current_password_field
 from app.web.registration.forms import PasswordFields
+from app.web.staff.labels import AGES, KINDS, STATUSES
 
 
 def code_field() -> StringField:
@@ -57,3 +68,44 @@ class LookupForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Look up"))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms 3.3 wants a select's options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string (a GET form: no CSRF, bookmarkable)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        _l("Status"),
+        choices=choices(
+            [("", _l("Open (received or in progress)")), ("all", _l("All statuses"))]
+            + list(STATUSES.items())
+        ),
+        default="",
+    )
+    kind = SelectField(
+        _l("Kind"), choices=choices([("", _l("All kinds")), *KINDS.items()]), default=""
+    )
+    age = SelectField(_l("Received"), choices=choices(AGES.items()), default="")
+    submit = SubmitField(_l("Show"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("New status"), choices=choices((s.value, STATUSES[s.value]) for s in STAFF_STATUSES)
+    )
+    note = TextAreaField(
+        _l("Note to the customer"),
+        validators=[Length(max=2000, message=_l("The note can be at most 2000 characters."))],
+    )
+    submit = SubmitField(_l("Save the status"))
+
+    def validate_note(self, field) -> None:
+        if self.status.data == "rejected" and not (field.data or "").strip():
+            raise ValidationError(_l("Give the reason for the rejection: the customer sees it."))
