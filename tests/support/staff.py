@@ -50,7 +50,9 @@ def add_staff(app, email: str = STAFF_EMAIL) -> str:
 
 def secret_of(app, email: str = STAFF_EMAIL) -> str:
     with app.app_context():
-        return db.session.scalar(select(StaffAccount.totp_secret).where(StaffAccount.email == email))
+        return db.session.scalar(
+            select(StaffAccount.totp_secret).where(StaffAccount.email == email)
+        )
 
 
 def set_up(client, path: str, member: StaffMember, at: datetime | None = None, **overrides):

@@ -12,7 +12,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from app.services.requests import STAFF_STATUSES
-
 from app.web.auth.forms import current_password_field
 from app.web.registration.forms import PasswordFields
 from app.web.staff.labels import AGES, KINDS, STATUSES

@@ -9,19 +9,15 @@ import pytest
 
 from app.sessions import STARTED_KEY
 from tests.conftest import english_client
-from tests.support.security import (  # noqa: F401 - fixtures
+from tests.support.security import (
     USERNAME,
-    build,
-    member,
-    register,
     session_id,
     stored_session_ids,
 )
-from tests.support.staff import (  # noqa: F401 - fixtures
+from tests.support.staff import (
     STAFF_EMAIL,
     add_staff,
     enrolled,
-    staff_clock,
     staff_login,
 )
 
@@ -137,7 +133,7 @@ def test_staff_forms_need_the_csrf_token(build):
 
 def test_staff_pages_are_not_cached(staff_client):
     assert staff_client.get("/staff/").headers["Cache-Control"] == "no-store"
-    assert english_client(staff_client.application).get("/staff/login").headers[
-        "Cache-Control"
-    ] == "no-store"
-
+    assert (
+        english_client(staff_client.application).get("/staff/login").headers["Cache-Control"]
+        == "no-store"
+    )
