@@ -201,7 +201,7 @@ def test_a_username_shows_the_customer_numbers_it_links_to(app, desk):
     ("query", "expected"),
     [
         ("100007", "Not on record: no username can link"),
-        ("100003", "None links to this customer number."),
+        ("100003", "No username links to this customer number."),
         ("999999", "is not in the register"),
         ("nobody@example.fi", "No username nobody@example.fi."),
     ],

@@ -137,3 +137,11 @@ def test_staff_pages_are_not_cached(staff_client):
         english_client(staff_client.application).get("/staff/login").headers["Cache-Control"]
         == "no-store"
     )
+
+
+def test_a_staff_page_without_a_language_cookie_follows_the_browser(app):
+    client = app.test_client()  # no language cookie: Accept-Language decides
+    enrolled(app, client)
+    page = client.get("/staff/", headers={"Accept-Language": "fi-FI"})
+    assert page.status_code == 200
+    assert "Asiakaspalvelun työpöytä" in page.get_data(as_text=True)

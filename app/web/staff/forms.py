@@ -83,7 +83,7 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=choices(
-            [("", _l("Open (received or in progress)")), ("all", _l("All statuses"))]
+            [("", _l("Open requests")), ("all", _l("All statuses"))]
             + list(STATUSES.items())
         ),
         default="",
