@@ -83,8 +83,7 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=choices(
-            [("", _l("Open requests")), ("all", _l("All statuses"))]
-            + list(STATUSES.items())
+            [("", _l("Open requests")), ("all", _l("All statuses"))] + list(STATUSES.items())
         ),
         default="",
     )
