@@ -201,6 +201,20 @@ SETTINGS: tuple[Setting, ...] = (
         "small the register",
         parse=json_value,
     ),
+    # Requests to customer service.
+    Setting(
+        "PRODUCT_CATALOGUE_FILE",
+        "",
+        "the products a service may be changed to (JSON: id, kind, monthly price, "
+        "a name and description per language; see *Requests*)",
+        shown="`app/services/requests/products.json`",
+    ),
+    Setting(
+        "TERMINATION_NOTICE_DAYS",
+        14,
+        "notice period in days: the earliest end date a customer may ask for is today plus this",
+        parse=json_value,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Each setting's default, for code that runs outside an app (a CLI helper, a unit test).

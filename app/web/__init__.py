@@ -45,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.invoices import bp as invoices_bp
     from app.web.main import bp as main_bp
     from app.web.registration import bp as registration_bp
+    from app.web.requests import bp as requests_bp
     from app.web.staff import bp as staff_bp
     from app.web.terms import bp as terms_bp
 
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         registration_bp,
         account_bp,
         invoices_bp,
+        requests_bp,
         staff_bp,
     ):
         app.register_blueprint(blueprint)
@@ -113,11 +115,6 @@ def _short_date(value, language: str) -> str:
     return babel_format_date(value, pattern, locale=FORMAT_LOCALE.get(language, "sv_FI"))
 
 
-def short_time(value: datetime) -> str:
-    """A stored UTC time as the clock in Finland shows it: ``14:05``."""
-    return to_user_timezone(value).strftime("%H:%M")
-
-
 def long_date(value) -> str:
     return babel_format_date(_local(value), "long", locale=_babel_locale())
 
@@ -146,7 +143,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
-    app.jinja_env.filters["short_time"] = short_time
 
 
 def render_error(status: int, title=None, message=None, **extra):

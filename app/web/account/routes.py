@@ -12,6 +12,7 @@ from app.services.accounts.personal_data import personal_data
 from app.services.customers import linking
 from app.services.identity_codes import masked_birth_date
 from app.services.invoices import queries as invoices
+from app.services.requests.rules import pending_contact_changes
 from app.web.account import bp
 from app.web.account.forms import CloseAccountForm, EndSessionsForm
 from app.web.audit import audit_event
@@ -35,6 +36,7 @@ def _details_page(end_form=None, close_form=None, status: int = 200):
         language_name=LANGUAGES.get(current_user.language, current_user.language),
         end_form=end_form or EndSessionsForm(),
         close_form=close_form or CloseAccountForm(),
+        pending_contact=pending_contact_changes(customers),
     ), status
 
 

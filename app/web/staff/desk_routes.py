@@ -16,7 +16,7 @@ from app.web.audit import audit_event
 from app.web.staff import bp
 from app.web.staff.forms import LookupForm, QueueFilterForm, StatusForm
 from app.web.staff.guard import staff_required
-from app.web.staff.labels import KINDS, PAYLOAD_FIELDS, STATUSES, label
+from app.web.staff.labels import PAYLOAD_FIELDS
 
 
 def _staff():
@@ -48,7 +48,7 @@ def _audited(page: str, event: audit.Event, detail: str) -> str:
 
 
 def _labels() -> dict[str, object]:
-    return {"kinds": KINDS, "statuses": STATUSES, "fields": PAYLOAD_FIELDS, "label": label}
+    return {"fields": PAYLOAD_FIELDS}
 
 
 def _request_or_404(reference: str):

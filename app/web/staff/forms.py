@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from app.services.requests import STAFF_STATUSES
 from app.web.auth.forms import current_password_field
 from app.web.registration.forms import PasswordFields
-from app.web.staff.labels import AGES, KINDS, STATUSES
+from app.web.requests.labels import KINDS, STATUSES
+from app.web.staff.labels import AGES
 
 
 def code_field() -> StringField:

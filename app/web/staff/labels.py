@@ -1,23 +1,14 @@
-"""What staff read for the requests' codes: the same words (and msgids) as the customer's
-pages, where the status names are the published ones (``shared/wording.md``)."""
+"""What the desk adds to the requests' labels: the payload's field names and the queue's ages.
+
+The kinds, statuses and the payload's values are labelled as on the customer's
+pages (``app/web/requests/labels.py``, also template globals), so staff and
+customers read the same words.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-KINDS = {
-    "contact_details": _l("Contact details"),
-    "service_change": _l("Change of service"),
-    "termination": _l("Ending a service"),
-    "fault": _l("Fault report"),
-}
-STATUSES = {
-    "received": _l("Received"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "rejected": _l("Rejected"),
-    "cancelled": _l("Cancelled"),
-}
 #: The fields of a request's payload, in the order the desk shows them.
 PAYLOAD_FIELDS = {
     "service_name": _l("Service"),
@@ -41,8 +32,3 @@ AGES = {
     "7": _l("Older than a week"),
     "30": _l("Older than a month"),
 }
-
-
-def label(table: dict, code: str) -> str:
-    """A code's label, or the code itself for one this version does not know."""
-    return str(table.get(code, code))
