@@ -111,3 +111,75 @@ def make_request(app, customer_number: str, kind: str = "fault", age_days: int =
             item.created_at = utcnow() - timedelta(days=age_days)
             db.session.commit()
         return item.reference
+
+
+# -- in a real browser (Playwright) ---------------------------------------------------------------
+#: The desk's labels in Swedish and Finnish, as the browser walks find them.
+DESK_WORDS = {
+    "sv": {"desk": "Kundtjänstens skrivbord", "setup": "Ta i bruk ditt personalkonto",
+           "password": "Lösenord", "repeat": "Upprepa lösenordet",
+           "code": "Kod från autentiseringsappen",
+           "save_setup": "Spara och fortsätt till skrivbordet",
+           "email": "E-postadress", "login": "Logga in", "logout": "Logga ut",
+           "status": "Ny status", "done": "Klar", "note": "Meddelande till kunden",
+           "save": "Spara statusen", "saved": "Statusen är sparad.", "lookup": "Sök en kund",
+           "query": "Kundnummer eller användarnamn", "search": "Sök", "number": "Ärendenummer"},
+    "fi": {"desk": "Asiakaspalvelun työpöytä", "setup": "Ota henkilökunnan tilisi käyttöön",
+           "password": "Salasana", "repeat": "Toista salasana",
+           "code": "Koodi todennussovelluksesta",
+           "save_setup": "Tallenna ja jatka työpöydälle",
+           "email": "Sähköpostiosoite", "login": "Kirjaudu sisään", "logout": "Kirjaudu ulos",
+           "status": "Uusi tila", "done": "Valmis", "note": "Viesti asiakkaalle",
+           "save": "Tallenna tila", "saved": "Tila on tallennettu.", "lookup": "Hae asiakas",
+           "query": "Asiakasnumero tai käyttäjätunnus", "search": "Hae", "number": "Asian numero"},
+}  # fmt: skip
+
+
+def browser_set_up(page, base_url: str, app, language: str, look=None) -> StaffMember:
+    """``staff add``, then the set-up page in the browser; leaves it on the desk, signed in.
+
+    ``look(page, name)`` (axe, screenshots) is called on the set-up page when given.
+    """
+    from playwright.sync_api import expect
+
+    words = DESK_WORDS[language]
+    path = add_staff(app)
+    member = StaffMember(STAFF_EMAIL, STAFF_PASSWORD, secret_of(app))
+    page.goto(base_url + path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["setup"])
+    if look:
+        look(page, "staff-setup")
+    page.get_by_label(words["password"], exact=True).fill(member.password)
+    page.get_by_label(words["repeat"]).fill(member.password)
+    page.get_by_label(words["code"]).fill(member.code())
+    page.get_by_role("button", name=words["save_setup"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["desk"])
+    return member
+
+
+def browser_login(page, base_url: str, member: StaffMember, language: str, steps_on: int = 1):
+    """Log in at /staff/login with a code ``steps_on`` steps after now (one not yet used)."""
+    from playwright.sync_api import expect
+
+    words = DESK_WORDS[language]
+    page.goto(base_url + "/staff/login")
+    page.get_by_label(words["email"]).fill(member.email)
+    page.get_by_label(words["password"], exact=True).fill(member.password)
+    page.get_by_label(words["code"]).fill(member.code(step_offset=steps_on))
+    page.get_by_role("button", name=words["login"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["desk"])
+
+
+def browser_set_status(page, reference: str, language: str, note: str, look=None) -> None:
+    """From the queue: open ``reference``, mark it done with ``note``, see it saved."""
+    from playwright.sync_api import expect
+
+    words = DESK_WORDS[language]
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{words['number']} {reference}")
+    page.get_by_label(words["status"]).select_option(label=words["done"])
+    page.get_by_label(words["note"]).fill(note)
+    if look:
+        look(page, "staff-request")
+    page.get_by_role("button", name=words["save"]).click()
+    expect(page.get_by_role("status").filter(has_text=words["saved"])).to_be_visible()
