@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from app.columns import utcnow
 from app.extensions import db
+from app.models import AuditEvent
 from app.services.accounts import passwords
 from app.services.accounts import service as accounts
 from app.services.staff import totp
@@ -97,6 +98,10 @@ def remove(email: str) -> StaffAccount:
     staff = find(email.strip())
     if staff is None:
         raise StaffNotFound(email)
+    # The audit trail keeps the address (``username``); the id goes, on every backend.
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.staff_id == staff.id).values(staff_id=None)
+    )
     db.session.delete(staff)
     db.session.commit()
     return staff

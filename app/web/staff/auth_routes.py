@@ -1,7 +1,6 @@
 """The desk's login (password + TOTP code), logout and the one-time set-up page."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from app.extensions import limiter
@@ -12,6 +11,7 @@ from app.services.staff import accounts as staff_accounts
 from app.services.staff import totp
 from app.web.audit import audit_event
 from app.web.auth.routes import LOGIN_LIMIT
+from app.web.login_refusals import refuse
 from app.web.signin import sign_in, sign_out
 from app.web.staff import bp
 from app.web.staff.forms import SetupForm, StaffLoginForm
@@ -25,12 +25,6 @@ def _email_key() -> str:
     return "staff-login:" + accounts.throttle_key(email, staff_accounts.THROTTLE_SCOPE)
 
 
-def _typed(email: str) -> dict[str, str]:
-    if accounts.is_valid_username(email):
-        return {"username": accounts.normalise_username(email)}
-    return {"username": "", "detail": "not an e-mail address"}
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 @limiter.limit(EMAIL_LIMIT, key_func=_email_key, methods=["POST"])
@@ -42,17 +36,10 @@ def login():
     if form.validate_on_submit():
         try:
             staff = staff_accounts.authenticate(form.email.data, form.password.data, form.code.data)
-        except staff_accounts.AccountLocked as locked:
-            audit_event(audit.Event.STAFF_LOCKED, **_typed(form.email.data))
-            form.form_errors.append(
-                _(
-                    "Too many failed attempts. You can try again after %(time)s.",
-                    time=format_datetime(locked.until, format="short"),
-                )
-            )
-        except staff_accounts.LoginFailed:
-            audit_event(audit.Event.STAFF_LOGIN_FAILED, **_typed(form.email.data))
-            form.form_errors.append(_("The e-mail address, password or code is wrong."))
+        except (staff_accounts.AccountLocked, staff_accounts.LoginFailed) as error:
+            events = (audit.Event.STAFF_LOCKED, audit.Event.STAFF_LOGIN_FAILED)
+            wrong = _("The e-mail address, password or code is wrong.")
+            refuse(form, error, form.email.data, events, wrong)
         else:
             sign_in(staff, audit.Event.STAFF_LOGIN_OK)
             return redirect(target or url_for("staff.queue"), code=303)
