@@ -216,6 +216,15 @@ def test_an_empty_lookup_is_a_form_error(desk):
     assert "Enter a customer number or a username." in response.get_data(as_text=True)
 
 
+def test_an_identity_code_is_not_searched_nor_shown_back(app, desk):
+    code = PERSONS["anna.andersson"].code
+    response = lookup(desk, code)
+    assert response.status_code == 400
+    assert "identity codes are not searched" in response.get_data(as_text=True)
+    assert code_leaks([response.get_data(as_text=True)], [code]) == []
+    assert not audit_events(app, "staff_lookup")
+
+
 def test_no_identity_code_in_full_anywhere_on_the_desk(app, desk):
     for sub, username in [("anna.andersson", "anna@example.fi"), ("matti.virtanen", "m@x.fi")]:
         register(app, sub, username)

@@ -4,11 +4,12 @@ session no desk page, both ways; staff sessions rotate and time out like custome
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from app.sessions import STARTED_KEY
-from tests.conftest import english_client
+from tests.conftest import audit_events, english_client
 from tests.support.security import (
     USERNAME,
     session_id,
@@ -16,8 +17,10 @@ from tests.support.security import (
 )
 from tests.support.staff import (
     STAFF_EMAIL,
+    STAFF_STATE_CHANGING,
     add_staff,
     enrolled,
+    make_request,
     staff_login,
 )
 
@@ -145,3 +148,43 @@ def test_a_staff_page_without_a_language_cookie_follows_the_browser(app):
     page = client.get("/staff/", headers={"Accept-Language": "fi-FI"})
     assert page.status_code == 200
     assert "Asiakaspalvelun työpöytä" in page.get_data(as_text=True)
+
+
+@pytest.fixture
+def csrf_desk(build):
+    """A staff member signed in on an app that checks CSRF tokens, with one request."""
+    from tests.conftest import import_demo_register
+
+    app = build(WTF_CSRF_ENABLED=True)
+    import_demo_register(app, Path(app.instance_path) / "register")
+    client = english_client(app)
+    enrolled(app, client)
+    return app, client, make_request(app, "100003")
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in STAFF_STATE_CHANGING if p not in ("/staff/login", "/staff/setup/<token>")]
+)
+def test_a_desk_post_without_a_csrf_token_is_refused_and_changes_nothing(csrf_desk, path):
+    app, client, reference = csrf_desk
+    before = len(audit_events(app))
+    response = client.post(
+        path.replace("<reference>", reference),
+        data={"status": "done", "note": "x", "query": "100001"},
+    )
+    assert response.status_code == 400
+    assert "Your session has expired" in response.get_data(as_text=True)
+    assert len(audit_events(app)) == before
+    assert client.get("/staff/").status_code == 200  # still signed in
+    with app.app_context():
+        from app.services import requests as customer_requests
+
+        assert customer_requests.by_reference(reference).status.value == "received"
+
+
+def test_a_set_up_post_without_a_csrf_token_is_refused(build):
+    app = build(WTF_CSRF_ENABLED=True)
+    path = add_staff(app)
+    response = english_client(app).post(path, data={"password": "x", "code": "123456"})
+    assert response.status_code == 400
+    assert english_client(app).get(path).status_code == 200  # the link still works

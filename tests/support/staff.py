@@ -20,8 +20,19 @@ from sqlalchemy import select
 from app.extensions import db
 from app.services.staff import accounts as staff_accounts
 from app.staff_models import StaffAccount
+from tests.conftest import CSRF_PATTERN
 from tests.support.security import Clock
 
+#: The desk's POST routes and its pages that answer GET and POST (the CSRF tables in
+#: tests/security/test_v4_access_control.py add these; tests/staff covers their tokens).
+STAFF_STATE_CHANGING = [
+    "/staff/login",
+    "/staff/logout",
+    "/staff/setup/<token>",
+    "/staff/lookup",
+    "/staff/requests/<reference>/status",
+]
+STAFF_FORM_PAGES = {"staff.login", "staff.setup", "staff.lookup"}
 STAFF_EMAIL = "stina.staff@jnt.fi"
 STAFF_PASSWORD = "desk passphrase 2026"
 SETUP_LINK = re.compile(r"https?://\S+(/staff/setup/\S+)")
@@ -55,15 +66,22 @@ def secret_of(app, email: str = STAFF_EMAIL) -> str:
         )
 
 
+def with_token(client, page: str, data: dict) -> dict:
+    """``data`` and the CSRF token of the form on ``page``, as a browser sends them."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    return data | ({"csrf_token": match.group(1)} if match else {})
+
+
 def set_up(client, path: str, member: StaffMember, at: datetime | None = None, **overrides):
     """Send the set-up form (password twice and the current code) as a staff member would."""
     data = {"password": member.password, "confirm": member.password, "code": member.code(at)}
-    return client.post(path, data=data | overrides)
+    return client.post(path, data=with_token(client, path, data | overrides))
 
 
 def staff_login(client, member: StaffMember, code: str | None = None, **overrides):
     data = {"email": member.email, "password": member.password, "code": code or member.code()}
-    return client.post("/staff/login", data=data | overrides)
+    return client.post("/staff/login", data=with_token(client, "/staff/login", data | overrides))
 
 
 def enrolled(app, client, email: str = STAFF_EMAIL, at: datetime | None = None) -> StaffMember:

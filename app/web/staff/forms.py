@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from app.services.identity_codes import mask
 from app.services.requests import STAFF_STATUSES
 from app.web.auth.forms import current_password_field
 from app.web.registration.forms import PasswordFields
@@ -68,6 +69,14 @@ class LookupForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Look up"))
+
+    def validate_query(self, field) -> None:
+        """A personal identity code is never searched for, nor shown back in the field."""
+        if mask(field.data or "") != (field.data or ""):
+            field.data, field.raw_data = "", [""]
+            raise ValidationError(
+                _l("Search by customer number or username: identity codes are not searched.")
+            )
 
 
 def choices(pairs) -> list[SelectChoice]:
