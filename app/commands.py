@@ -146,7 +146,11 @@ def parse_since(value: str | None) -> datetime | None:
         return None
     from datetime import UTC
 
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        message = f"{value!r} is not a date like 2026-11-01"
+        raise click.BadParameter(message, param_hint="--since") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

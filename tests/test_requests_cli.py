@@ -105,3 +105,8 @@ def test_set_status_refuses_a_cancelled_request(app, runner, made):
         requests.cancel(made["fault"], [customer_id], actor="customer:x")
     result = runner.invoke(args=["requests", "set-status", made["fault"], "done"])
     assert result.exit_code != 0 and "cancelled by the customer" in result.output
+
+
+def test_export_refuses_a_since_that_is_not_a_date(runner, made):
+    result = runner.invoke(args=["requests", "export", "--since", "yesterday"])
+    assert result.exit_code == 2 and "is not a date like 2026-11-01" in result.output

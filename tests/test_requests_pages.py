@@ -179,3 +179,18 @@ def test_an_ended_service_cannot_be_reported_or_changed(demo_register, registrat
 def test_request_pages_need_a_login(client):
     for path in ("/account/requests", "/account/services/500001/fault"):
         assert client.get(path).status_code in (302, 303)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/account/services/500001/fault", FAULT),
+        ("/account/services/500001/change", {"action": "end", "end_date": "2030-01-01"}),
+        ("/account/customers/100001/contact", {"invoice_delivery": "paper"}),
+    ],
+)
+def test_a_request_form_sent_by_get_creates_nothing(app, anna, path, form):
+    response = anna.get(path, query_string=form | {"token": "a" * 22, "confirm": "y"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert requests.queue() == []

@@ -8,10 +8,12 @@ from __future__ import annotations
 from app.models import Account
 from app.services.customers import linking
 from app.services.identity_codes import masked_birth_date
+from app.services.requests import requests_for_customers
 
 
 def personal_data(account: Account) -> dict[str, object]:
     customers = linking.linked_customers(account.identity_ref, with_services=True)
+    numbers = {customer.id: customer.customer_number for customer in customers}
     return {
         "username": account.username,
         "personal_identity_code": masked_birth_date(account.birth_date_part),
@@ -48,5 +50,19 @@ def personal_data(account: Account) -> dict[str, object]:
                 ],
             }
             for customer in customers
+        ],
+        "requests": [
+            {
+                "reference": item.reference,
+                "customer_number": numbers[item.customer_id],
+                "service_id": item.service_id,
+                "kind": item.kind.value,
+                "status": item.status.value,
+                "details": item.payload,
+                "text": item.customer_text,
+                "message_from_customer_service": item.status_note,
+                "created_at": item.created_at.isoformat(),
+            }
+            for item in requests_for_customers(numbers)
         ],
     }

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Account, AuditEvent, LoginThrottle, utcnow
+from app.request_models import Request
 from app.services.accounts import passwords
 from app.services.identification import Identified
 
@@ -263,6 +264,10 @@ def close_account(account: Account) -> None:
     """Delete the username. Customer records stay: they belong to billing, not to Selfie."""
     db.session.execute(
         update(AuditEvent).where(AuditEvent.account_id == account.id).values(account_id=None)
+    )
+    # Requests belong to the customer number and stay; only who sent them is forgotten.
+    db.session.execute(
+        update(Request).where(Request.account_id == account.id).values(account_id=None)
     )
     db.session.delete(account)
     db.session.commit()
