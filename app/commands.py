@@ -192,6 +192,8 @@ def audit_prune() -> None:
 
 def register(app: Flask) -> None:
     from app.services.requests.cli import requests_cli
+    from app.services.staff.cli import staff_cli
 
-    for group in (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli, requests_cli):
+    groups = (customers_cli, invoices_cli, terms_cli, keys_cli, audit_cli, requests_cli, staff_cli)
+    for group in groups:
         app.cli.add_command(group)

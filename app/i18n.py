@@ -24,8 +24,10 @@ def select_locale() -> str:
     cookie = request.cookies.get(COOKIE_NAME)
     if is_supported(cookie):
         return cookie
-    if current_user and current_user.is_authenticated and is_supported(current_user.language):
-        return current_user.language
+    # A customer's account remembers a language; a staff account has none (the cookie decides).
+    saved = getattr(current_user, "language", None) if current_user else None
+    if current_user and current_user.is_authenticated and is_supported(saved):
+        return saved
     try:
         negotiated = request.accept_languages.best_match(list(LANGUAGES))
     except (ValueError, TypeError):  # pragma: no cover - werkzeug already tolerates junk

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import UTCDateTime, one_of, utcnow, value_enum
 from app.extensions import db
+from app.staff_models import StaffAccount  # noqa: F401 - the staff table in the same metadata
 
 # 64 hex characters: HMAC-SHA-256.
 IdentityRef = String(64)
@@ -71,6 +72,17 @@ class AuditEventName(enum.StrEnum):
     REQUEST_CREATED = "request_created"
     REQUEST_CANCELLED = "request_cancelled"
     REQUEST_STATUS_CHANGED = "request_status_changed"
+    # Customer-service staff (``app/staff_models.py``): the actor is ``staff_id``.
+    STAFF_ADDED = "staff_added"
+    STAFF_REMOVED = "staff_removed"
+    STAFF_ENROLLED = "staff_enrolled"
+    STAFF_LOGIN_OK = "staff_login_ok"
+    STAFF_LOGIN_FAILED = "staff_login_failed"
+    STAFF_LOCKED = "staff_locked"
+    STAFF_LOGOUT = "staff_logout"
+    STAFF_QUEUE_VIEWED = "staff_queue_viewed"
+    STAFF_REQUEST_VIEWED = "staff_request_viewed"
+    STAFF_LOOKUP = "staff_lookup"
 
 
 class ImportMode(enum.StrEnum):
@@ -82,6 +94,8 @@ class Account(UserMixin, db.Model):
     """A username: an e-mail address, a password hash and an identity reference."""
 
     __tablename__ = "accounts"
+
+    is_staff = False  # customer-service staff are ``StaffAccount``s
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(254), unique=True)  # normalised, lower case
@@ -201,6 +215,10 @@ class AuditEvent(db.Model):
     event: Mapped[str] = mapped_column(String(40), index=True)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    #: The staff member who acted (``username`` keeps the address after a removal).
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"), nullable=True, index=True
     )
     username: Mapped[str] = mapped_column(String(254), default="")
     client_ip: Mapped[str] = mapped_column(String(45), default="")

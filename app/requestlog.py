@@ -31,6 +31,8 @@ ENVIRON_KEY = "selfie.request_id"
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 LOG_FORMATS = ("text", "json")
+#: Paths that carry a credential (a staff member's one-time set-up link): logged without it.
+SECRET_PATH = re.compile(r"^(/staff/setup/)[^/]+")
 
 
 def request_id(environ: dict) -> str:
@@ -47,7 +49,7 @@ def current_request_id() -> str | None:
 def _clean_path(environ: dict) -> str:
     raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
-    return mask(UNPRINTABLE.sub("?", text))[:500]
+    return mask(SECRET_PATH.sub(r"\1…", UNPRINTABLE.sub("?", text)))[:500]
 
 
 class RequestLog:

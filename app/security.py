@@ -10,11 +10,12 @@ from flask import Flask, Response, request, session
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import roles
 from app.services.identity_codes import mask
 from app.sessions import STARTED_KEY
 
 #: Blueprints whose pages carry registration state or personal data.
-PRIVATE_BLUEPRINTS = {"registration", "terms", "auth", "account"}
+PRIVATE_BLUEPRINTS = {"registration", "terms", "auth", "account", "staff"}
 
 
 class IdentityCodeFilter(logging.Filter):
@@ -91,6 +92,7 @@ def register_request_guards(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.before_request(_absolute_timeout)
+    roles.register(app)  # after the timeout: an expired session is nobody's
     app.after_request(_security_headers)
 
 

@@ -16,6 +16,7 @@ from flask_session.sqlalchemy import sqlalchemy as flask_session_sqlalchemy
 
 from app.extensions import db, login_manager
 from app.models import Account
+from app.staff_models import STAFF_ID_PREFIX, StaffAccount
 
 SESSION_TABLE = "sessions"
 #: When the session began, for the absolute timeout (idle is the cookie lifetime).
@@ -60,12 +61,21 @@ def configure(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def load_account(user_id: str) -> Account | None:
-    """Flask-Login's loader: ``id:session_version``; an outdated version signs out."""
+def load_account(user_id: str) -> Account | StaffAccount | None:
+    """Flask-Login's one loader for both kinds of account.
+
+    A customer's id is ``id:session_version``, a staff member's
+    ``staff:id:session_version`` (``StaffAccount.get_id``): the kind is in the
+    session itself, so one kind's session can never load the other kind's
+    account. An outdated version (or a removed account) signs out.
+    """
+    model = Account
+    if user_id.startswith(STAFF_ID_PREFIX):
+        model, user_id = StaffAccount, user_id.removeprefix(STAFF_ID_PREFIX)
     account_id, _, version = user_id.partition(":")
     if not account_id.isdigit() or not version.isdigit():
         return None
-    account = db.session.get(Account, int(account_id))
+    account = db.session.get(model, int(account_id))
     if account is None or account.session_version != int(version):
         return None
     return account

@@ -111,6 +111,13 @@ SETTINGS: tuple[Setting, ...] = (
         "opening hours; the word `weekdays` is translated, any other text is shown as written",
     ),
     Setting(
+        "BASE_URL",
+        "",
+        "the portal's public address, e.g. `https://selfie.example.fi`, for links made "
+        "outside a request (the staff set-up link of `staff add`); in development "
+        "`http://127.0.0.1:5000` when empty",
+    ),
+    Setting(
         "INVOICE_BIC",
         "",
         "the BIC of the operator's bank, shown beside the IBAN in an open invoice's payment "

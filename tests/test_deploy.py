@@ -142,6 +142,13 @@ def test_readiness_is_served_to_the_local_network(behind_nginx):
     assert behind_nginx.fetch("GET", "/readyz").status_code == 200
 
 
+def test_the_desk_is_served_to_the_allowed_networks_only(behind_nginx, tmp_path):
+    assert behind_nginx.fetch("GET", "/staff/login").status_code == 200  # from loopback
+    site = (tmp_path / "selfie.conf").read_text()
+    desk = site[site.index("location /staff/ {") : site.index("location / {")]
+    assert "deny all;" in desk and "access_log off;" in desk
+
+
 def test_the_systemd_units_verify(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:

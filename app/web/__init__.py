@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.main import bp as main_bp
     from app.web.registration import bp as registration_bp
     from app.web.requests import bp as requests_bp
+    from app.web.staff import bp as staff_bp
     from app.web.terms import bp as terms_bp
 
     for blueprint in (
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
         account_bp,
         invoices_bp,
         requests_bp,
+        staff_bp,
     ):
         app.register_blueprint(blueprint)
 

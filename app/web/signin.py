@@ -11,17 +11,19 @@ from flask_login import current_user, login_user, logout_user
 from app import sessions
 from app.models import Account
 from app.services.accounts import audit
+from app.staff_models import StaffAccount
 from app.web.audit import audit_event
 
 
-def sign_in(account: Account, event: audit.Event) -> None:
-    """Sign ``account`` in on a fresh session id and record ``event`` for it."""
+def sign_in(account: Account | StaffAccount, event: audit.Event) -> None:
+    """Sign ``account`` (a customer's or a staff member's) in on a fresh session id and
+    record ``event`` for it."""
     sessions.rotate()
     login_user(account)
     audit_event(event, account=account)
 
 
-def sign_out(event: audit.Event) -> Account:
+def sign_out(event: audit.Event) -> Account | StaffAccount:
     """Record ``event`` for the signed-in account, sign it out and end the session.
 
     Returns the account, for a caller that still acts on it (closing it).

@@ -27,6 +27,7 @@ from tests.support.security import (
     signed_in,
     translated,
 )
+from tests.support.staff import STAFF_FORM_PAGES, STAFF_STATE_CHANGING
 
 # -- 5. CSRF and no state change on GET ---------------------------------------------------------
 STATE_CHANGING = [
@@ -89,7 +90,9 @@ def csrf_login(client):
 
 def test_every_post_route_is_in_the_csrf_table(app):
     posts = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posts == {ROUTE_OF.get(path, path) for path in STATE_CHANGING}
+    assert posts == {ROUTE_OF.get(path, path) for path in STATE_CHANGING} | set(
+        STAFF_STATE_CHANGING
+    )
 
 
 @pytest.mark.parametrize("path", STATE_CHANGING)
@@ -165,7 +168,7 @@ def test_only_form_pages_answer_both_get_and_post(app):
         for rule in app.url_map.iter_rules()
         if {"GET", "POST"} <= rule.methods and rule.endpoint != "static"
     }
-    assert both == FORM_PAGES
+    assert both == FORM_PAGES | STAFF_FORM_PAGES
 
 
 def test_the_login_form_sent_by_get_signs_nobody_in(app, anna):

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Account, AuditEvent, AuditEventName, utcnow
 from app.services.exports import serialise
 from app.services.identity_codes import mask
+from app.staff_models import StaffAccount
 
 #: The event names live with the audit table, whose check constraint is built from them.
 Event = AuditEventName
@@ -34,17 +35,22 @@ def record(
     event: Event,
     client: Client,
     *,
-    account: Account | None = None,
+    account: Account | StaffAccount | None = None,
     username: str = "",
     detail: str = "",
     commit: bool = True,
 ) -> None:
+    """Add one event; ``account`` is the customer's account or the acting staff member."""
+    staff = account if isinstance(account, StaffAccount) else None
+    if staff is not None:
+        account = None
     db.session.add(
         AuditEvent(
             event=event.value,
             account_id=account.id if account is not None else None,
+            staff_id=staff.id if staff is not None else None,
             # A login form's username is whatever was typed, a code included: masked too.
-            username=mask(account.username if account is not None else username)[:254],
+            username=mask(_who(account, staff, username))[:254],
             client_ip=client.ip[:45],
             user_agent=mask(client.user_agent)[:300],
             detail=mask(detail)[:2000],
@@ -52,6 +58,12 @@ def record(
     )
     if commit:
         db.session.commit()
+
+
+def _who(account: Account | None, staff: StaffAccount | None, username: str) -> str:
+    if staff is not None:
+        return staff.email
+    return account.username if account is not None else username
 
 
 def events(since: datetime | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
@@ -63,7 +75,16 @@ def events(since: datetime | None = None, limit: int | None = None) -> Iterator[
     yield from db.session.scalars(query)
 
 
-FIELDS = ("occurred_at", "event", "account_id", "username", "client_ip", "user_agent", "detail")
+FIELDS = (
+    "occurred_at",
+    "event",
+    "account_id",
+    "staff_id",
+    "username",
+    "client_ip",
+    "user_agent",
+    "detail",
+)
 
 
 def as_row(item: AuditEvent) -> dict[str, object]:

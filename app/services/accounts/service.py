@@ -137,18 +137,28 @@ def create_account(new: NewAccount) -> Account:
     return account
 
 
-def throttle_key(username: str) -> str:
+def throttle_key(username: str, scope: str = "") -> str:
     """A keyed hash (HMAC-SHA-256 with the secret key) of the normalised username.
 
     Keyed, because a typed username may be an identity code by mistake, and a
-    plain hash of a code is found by trying every code in a minute.
+    plain hash of a code is found by trying every code in a minute. ``scope``
+    keeps the counts of another kind of login (staff) apart from customers'.
     """
     try:
         normalised = normalise_username(username)
     except EmailNotValidError:
         normalised = username.strip().lower()[:254]
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+    message = f"{scope}:{normalised}" if scope else normalised
+    return hmac.new(secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def lock_ends(key: str, now: datetime) -> datetime | None:
+    """When the lock on ``key`` (a :func:`throttle_key`) ends, or None when it is not locked."""
+    locked_until = db.session.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)
+    )
+    return locked_until if locked_until is not None and locked_until > now else None
 
 
 def authenticate(username: str, password: str) -> Account:
@@ -159,27 +169,25 @@ def authenticate(username: str, password: str) -> Account:
     """
     key = throttle_key(username)
     now = utcnow()
-    locked_until = db.session.scalar(
-        select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)
-    )
+    locked_until = lock_ends(key, now)
     try:
         account = find_by_username(normalise_username(username))
     except EmailNotValidError:
         account = None
-    if locked_until is not None and locked_until > now:
+    if locked_until is not None:
         passwords.verify_password(None, password)  # same cost as any other attempt
         raise AccountLocked(locked_until)
     if not passwords.verify_password(account.password_hash if account else None, password):
-        _record_failure(key, now)
+        record_failure(key, now)
         raise LoginFailed()
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
-    _forget_failures(key)
+    forget_failures(key)
     db.session.commit()
     return account
 
 
-def _record_failure(key: str, now: datetime) -> None:
+def record_failure(key: str, now: datetime) -> None:
     """Count one failure atomically (parallel attempts cannot lose counts); lock at the limit."""
     table = LoginThrottle.__table__
     dialect = db.session.get_bind().dialect.name
@@ -220,7 +228,7 @@ def _record_failure(key: str, now: datetime) -> None:
     raise AccountLocked(until)
 
 
-def _forget_failures(key: str) -> None:
+def forget_failures(key: str) -> None:
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.username_key == key))
 
 
@@ -228,7 +236,7 @@ def set_password(account: Account, password: str) -> None:
     """Replace the password, lift any login lock and end every other session."""
     account.password_hash = passwords.hash_password(password)
     account.session_version += 1
-    _forget_failures(throttle_key(account.username))
+    forget_failures(throttle_key(account.username))
     db.session.commit()
 
 

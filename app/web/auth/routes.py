@@ -1,7 +1,6 @@
 """Log in and log out. One generic message for any wrong credentials (no enumeration)."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,9 +9,9 @@ from app.i18n import remember_language
 from app.services.accounts import audit
 from app.services.accounts import service as accounts
 from app.urls import safe_next
-from app.web.audit import audit_event
 from app.web.auth import bp
 from app.web.auth.forms import LoginForm
+from app.web.login_refusals import refuse
 from app.web.signin import sign_in, sign_out
 
 LOGIN_LIMIT = "20 per minute; 200 per hour"  # per client address
@@ -26,13 +25,6 @@ def _username_key() -> str:
     return "login-user:" + accounts.throttle_key(request.form.get("username") or "")
 
 
-def _typed(username: str) -> dict[str, str]:
-    """What the audit trail keeps of a typed username: only a plausible e-mail address."""
-    if accounts.is_valid_username(username):
-        return {"username": accounts.normalise_username(username)}
-    return {"username": "", "detail": "not an e-mail address"}
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 @limiter.limit(USERNAME_LIMIT, key_func=_username_key, methods=["POST"])
@@ -44,17 +36,10 @@ def login():
     if form.validate_on_submit():
         try:
             account = accounts.authenticate(form.username.data, form.password.data)
-        except accounts.AccountLocked as locked:
-            audit_event(audit.Event.LOCKED, **_typed(form.username.data))
-            form.form_errors.append(
-                _(
-                    "Too many failed attempts. You can try again after %(time)s.",
-                    time=format_datetime(locked.until, format="short"),
-                )
-            )
-        except accounts.LoginFailed:
-            audit_event(audit.Event.LOGIN_FAILED, **_typed(form.username.data))
-            form.form_errors.append(_("The username or password is wrong."))
+        except (accounts.AccountLocked, accounts.LoginFailed) as error:
+            events = (audit.Event.LOCKED, audit.Event.LOGIN_FAILED)
+            wrong = _("The username or password is wrong.")
+            refuse(form, error, form.username.data, events, wrong)
         else:
             sign_in(account, audit.Event.LOGIN_OK)
             response = redirect(safe_next(form.next.data) or url_for("account.services"), code=303)

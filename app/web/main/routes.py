@@ -30,7 +30,7 @@ def set_language():
     response = redirect(target, code=303)
     if code not in LANGUAGES:
         return response
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and not current_user.is_staff:
         accounts.set_language(current_user, code)
     return remember_language(response, code)
 
